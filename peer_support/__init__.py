@@ -1,0 +1,86 @@
+"""The peer-support programme management application."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from peer_support import config as settings
+from peer_support.db import configure_engine, dispose_after_fork
+from peer_support import extensions
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides what the environment gives (tests use it)."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings.from_environment(app.instance_path))
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.load_secret_key(app.instance_path)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["PEER_SUPPORT_DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PEER_SUPPORT_TIMEZONE"]
+    proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from peer_support.i18n import register_template_filters, select_locale, select_timezone
+
+    # (extensions.db, not a name imported here: peer_support.db is the module of the models' base.)
+    db = extensions.db
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        dispose_after_fork(db.engine)
+    extensions.migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    extensions.csrf.init_app(app)
+    extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    extensions.bootstrap.init_app(app)
+    login_manager = extensions.login_manager
+    login_manager.init_app(app)
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.localize_callback = str
+    register_template_filters(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from peer_support.accounts import blueprint as accounts
+    from peer_support.audit import blueprint as audit
+    from peer_support.auth import blueprint as auth
+    from peer_support.errors import register_error_handlers
+    from peer_support.main import blueprint as main
+    from peer_support.main.context import register_context
+    from peer_support.security import register_security
+    from peer_support.units import blueprint as units
+
+    for blueprint in (main, auth, accounts, units, audit):
+        app.register_blueprint(blueprint)
+    register_security(app)
+    register_error_handlers(app)
+    register_context(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from peer_support.auth.cli import create_user
+    from peer_support.demo import demo_data
+    from peer_support.scheduler import scheduler_command
+
+    for command in (create_user, demo_data, scheduler_command):
+        app.cli.add_command(command)

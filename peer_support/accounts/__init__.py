@@ -1,0 +1,6 @@
+"""Coordinators manage accounts: create, edit, deactivate, reactivate, reset a password."""
+from flask import Blueprint
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/accounts")
+
+from peer_support.accounts import views  # noqa: E402,F401

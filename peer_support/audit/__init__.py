@@ -1,0 +1,6 @@
+"""The audit log and the coordinator's page to read it."""
+from flask import Blueprint
+
+blueprint = Blueprint("audit", __name__, url_prefix="/audit")
+
+from peer_support.audit import views  # noqa: E402,F401

@@ -1,0 +1,93 @@
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from peer_support.auth import blueprint
+from peer_support.auth import services
+from peer_support.auth.forms import ChangePasswordForm, LoginForm, SettingsForm
+from peer_support.db import utcnow
+from peer_support.errors import DomainError
+from peer_support.extensions import db
+from peer_support.security import client_ip, safe_next_url
+
+
+def _throttle_policy() -> services.ThrottlePolicy:
+    config = current_app.config
+    return services.ThrottlePolicy(
+        max_failures_per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=config["LOGIN_FAILURE_WINDOW"],
+    )
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = services.sign_in(form.email.data, form.password.data, ip=client_ip(),
+                                  policy=_throttle_policy(), now=utcnow())
+        if result.throttled_for is not None:
+            db.session.commit()
+            minutes = max(1, -(-int(result.throttled_for.total_seconds()) // 60))
+            return render_template("auth/throttled.html", minutes=minutes), 429, {
+                "Retry-After": str(int(result.throttled_for.total_seconds()) + 1)}
+        if not result.succeeded:
+            db.session.commit()
+            form.password.errors.append(_("The e-mail address or the password is not correct."))
+            return render_template("auth/login.html", form=form), 200
+        # A fresh session: nothing from before signing in carries over.
+        next_url = safe_next_url(request.args.get("next"), url_for("main.home"))
+        locale = session.get("locale")
+        session.clear()
+        token = services.start_session(result.account, ip=client_ip(), user_agent=request.user_agent.string,
+                                       now=utcnow())
+        login_user(result.account)
+        session["auth_token"] = token
+        if locale and not result.account.locale:
+            session["locale"] = locale
+        db.session.commit()
+        return redirect(next_url)
+    return render_template("auth/login.html", form=form)
+
+
+@blueprint.post("/logout")
+def logout():
+    token = session.get("auth_token")
+    if token:
+        services.end_session(token, reason="logout", now=utcnow())
+    services.record_logout(current_user, ip=client_ip(), now=utcnow())
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@blueprint.route("/account/settings", methods=["GET", "POST"])
+def settings():
+    form = SettingsForm(locale=current_user.locale or current_app.config["PEER_SUPPORT_DEFAULT_LOCALE"])
+    if form.validate_on_submit():
+        services.set_own_locale(current_user, form.locale.data)
+        db.session.commit()
+        flash(_("Your settings are saved."), "success")
+        return redirect(url_for("auth.settings"))
+    return render_template("auth/settings.html", form=form)
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data,
+                                         keep_token=session.get("auth_token"), ip=client_ip(), now=utcnow())
+        except DomainError as error:
+            db.session.commit()  # keeps the audit entry of a failed attempt
+            form[error.field or "new_password"].errors.extend(str(m) for m in error.messages)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. Your other sessions have been signed out."), "success")
+            return redirect(url_for("main.home"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,91 @@
+"""Configuration from environment variables, with defaults that run out of the box."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+ROLES = ("coordinator", "staff", "peer_worker", "service_user", "researcher")
+LOCALES = ("fr", "en")
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL, normalised so that PostgreSQL always goes through psycopg 3."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "peer_support.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, or from a file created once in instance/.
+
+    The file is created atomically (O_EXCL), so several workers starting at the
+    same moment all end up with the same key rather than one each.
+    """
+    from_env = os.environ.get("SECRET_KEY", "").strip()
+    if from_env:
+        return from_env
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY")
+    return key
+
+
+def from_environment(instance_path: str) -> dict:
+    """The application's configuration, read from the environment."""
+    development = os.environ.get("PEER_SUPPORT_ENV", "production") == "development"
+    instance = Path(instance_path)
+    return {
+        "PEER_SUPPORT_ENV": "development" if development else "production",
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PEER_SUPPORT_TIMEZONE": os.environ.get("PEER_SUPPORT_TIMEZONE", "Europe/Paris"),
+        "PEER_SUPPORT_DEFAULT_LOCALE": os.environ.get("PEER_SUPPORT_DEFAULT_LOCALE", "fr"),
+        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 15000),
+        # Sessions: cookies carry only a random token; the session lives in the database.
+        "SESSION_COOKIE_NAME": "peer_support_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", not development),
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)),
+        "SESSION_ABSOLUTE_TIMEOUT": timedelta(hours=_int("SESSION_ABSOLUTE_TIMEOUT_HOURS", 12)),
+        "REMEMBER_COOKIE_DURATION": timedelta(seconds=0),
+        # Login throttling: failures counted in the database, so they hold across workers.
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        # Argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
+        "ARGON2_PARALLELISM": _int("ARGON2_PARALLELISM", 4),
+        "WTF_CSRF_TIME_LIMIT": _int("WTF_CSRF_TIME_LIMIT", 3600 * 8),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "AUDIT_PAGE_SIZE": 50,
+        "OUTBOX_DIR": str(instance / "outbox"),
+    }

@@ -1,0 +1,92 @@
+"""Declarative base, the UTC datetime column type and the clock.
+
+Every datetime is stored in UTC and comes back timezone-aware, on SQLite and
+PostgreSQL alike; local time exists only at display (see i18n.py).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+# Stable constraint names, so that migrations generated on SQLite and
+# PostgreSQL agree and batch migrations can find constraints to alter.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A datetime stored as UTC and always returned timezone-aware.
+
+    Naive datetimes are refused: they are the bug this type exists to prevent.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(timezone.utc)
+        if dialect.name == "sqlite":
+            # SQLite has no time zones: store naive UTC, read it back as UTC.
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def configure_engine(engine, *, busy_timeout_ms: int) -> None:
+    """Tune SQLite as the design asks; PostgreSQL needs nothing here.
+
+    pysqlite's own transaction handling is switched off so that every
+    transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads
+    and then writes fails with "database is locked" under concurrency, whatever
+    the busy timeout, because SQLite cannot upgrade its read snapshot.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def dispose_after_fork(engine) -> None:
+    """Give each forked worker its own connections (gunicorn forks after import)."""
+    import os
+
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))

@@ -1,0 +1,119 @@
+"""flask --app wsgi demo-data: a realistic, reproducible data set for trying the product.
+
+Each feature adds its own objects here, so the demo always shows the whole product.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import click
+import sqlalchemy as sa
+
+from peer_support.auth.models import Account
+from peer_support.auth.passwords import hash_password, password_problems
+from peer_support.db import utcnow
+from peer_support.extensions import db
+from peer_support.units.models import Unit
+
+DEFAULT_PASSWORD = "demo-pairs-aidants-2026"
+DOMAIN = "demo.example.org"
+
+UNITS = [
+    ("CL3R", "Centre de réhabilitation psychosociale (CL3R)"),
+    ("TS2A", "Troubles du spectre de l'autisme à l'âge adulte (TS2A)"),
+]
+LARGE_EXTRA_UNITS = [
+    ("ONCO-HDJ", "Hôpital de jour d'oncologie"), ("ONCO-SEIN", "Sénologie"), ("ONCO-AJA", "Adolescents et jeunes adultes"),
+    ("CMP-EST", "Centre médico-psychologique Est"), ("CMP-OUEST", "Centre médico-psychologique Ouest"),
+    ("ADDICTO", "Addictologie"), ("HDJ-PSY", "Hôpital de jour de psychiatrie"), ("EQUIPE-MOBILE", "Équipe mobile"),
+]
+FIRST_NAMES = ["Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Julie", "Emma", "Louise", "Alice",
+               "Lucas", "Hugo", "Nathan", "Thomas", "Julien", "Karim", "Mehdi", "Antoine", "Paul", "Yanis",
+               "Nadia", "Sophie", "Claire", "Aurélie", "Mathieu", "Nicolas", "Samir", "Élodie", "Margaux", "Théo"]
+LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+              "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+              "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez", "Benali"]
+
+# The named demo accounts (role, local part of the e-mail, name, profession, unit codes).
+SMALL_ACCOUNTS = [
+    ("coordinator", "coordination", "Hélène Coordinatrice", None, ["CL3R", "TS2A"]),
+    ("staff", "dr.martin", "Dr Claire Martin", "doctor", ["CL3R"]),
+    ("staff", "infirmier.roux", "Antoine Roux", "nurse", ["CL3R"]),
+    ("staff", "psy.benali", "Nadia Benali", "psychologist", ["TS2A"]),
+    ("staff", "as.girard", "Sophie Girard", "social_worker", ["TS2A"]),
+    ("peer_worker", "pair.julie", "Julie Moreau", None, ["CL3R"]),
+    ("peer_worker", "pair.karim", "Karim Laurent", None, ["CL3R", "TS2A"]),
+    ("peer_worker", "pair.elodie", "Élodie Fournier", None, ["TS2A"]),
+    ("service_user", "usager.paul", "Paul Durand", None, ["CL3R"]),
+    ("service_user", "usager.ines", "Inès Mercier", None, ["CL3R"]),
+    ("service_user", "usager.theo", "Théo Lambert", None, ["TS2A"]),
+    ("researcher", "recherche", "Aurélie Richard", None, []),
+]
+
+LARGE_COUNTS = {"peer_worker": 200, "staff": 400, "service_user": 2000, "coordinator": 4, "researcher": 6}
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+
+
+def load_demo_data(*, size: str, seed: int, password: str) -> list[DemoAccount]:
+    """Create the demo data set; returns the accounts, in creation order."""
+    rng = random.Random(seed)
+    now = utcnow()
+    unit_specs = UNITS + (LARGE_EXTRA_UNITS if size == "large" else [])
+    units = {code: Unit(code=code, name=name, created_at=now) for code, name in unit_specs}
+    db.session.add_all(units.values())
+    # One hash for every demo account: argon2id is slow on purpose, and they share a password.
+    password_hash = hash_password(password)
+    created = []
+
+    def add(role, email, name, profession, unit_codes):
+        account = Account(email=email, name=name, role=role, profession=profession, password_hash=password_hash,
+                          password_changed_at=now, created_at=now)
+        account.units = [units[code] for code in unit_codes]
+        db.session.add(account)
+        created.append(DemoAccount(role, email))
+
+    for role, local, name, profession, unit_codes in SMALL_ACCOUNTS:
+        add(role, f"{local}@{DOMAIN}", name, profession, unit_codes)
+    if size == "large":
+        codes = list(units)
+        professions = ["doctor", "nurse", "nurse", "psychologist", "social_worker", "other"]
+        for role, count in LARGE_COUNTS.items():
+            for number in range(1, count + 1):
+                name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+                add(role, f"{role.replace('_', '.')}.{number:05d}@{DOMAIN}", name,
+                    rng.choice(professions) if role == "staff" else None,
+                    rng.sample(codes, k=1 if role != "coordinator" else 3))
+    db.session.flush()
+    return created
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == 0
+
+
+@click.command("demo-data")
+@click.option("--size", type=click.Choice(["small", "large"]), default="small", show_default=True,
+              help="small to try the product; large is the benchmark scale.")
+@click.option("--seed", type=int, default=2019, show_default=True, help="Same seed, same data.")
+@click.option("--password", default=DEFAULT_PASSWORD, show_default=True, help="Password of every demo account.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (successfully) when the database has accounts.")
+def demo_data(size, seed, password, if_empty):
+    """Load the demo data set into an empty database and print ROLE EMAIL per account."""
+    if not database_is_empty():
+        if if_empty:
+            click.echo("the database already has accounts; demo data not loaded")
+            return
+        raise click.ClickException("the database already has accounts; demo data goes into an empty database")
+    problems = password_problems(password)
+    if problems:
+        raise click.ClickException(" ".join(str(p) for p in problems))
+    accounts = load_demo_data(size=size, seed=seed, password=password)
+    db.session.commit()
+    for account in accounts:
+        click.echo(f"{account.role} {account.email}")

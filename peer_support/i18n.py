@@ -1,0 +1,29 @@
+"""Language and time zone of each request, and date formatting for templates."""
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from peer_support.config import LOCALES
+
+
+def select_locale() -> str:
+    """The person's preference, then the browser's Accept-Language, then the default."""
+    if not has_request_context():
+        return current_app.config["PEER_SUPPORT_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or current_app.config["PEER_SUPPORT_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["PEER_SUPPORT_TIMEZONE"]
+
+
+def register_template_filters(app) -> None:
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

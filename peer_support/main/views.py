@@ -1,0 +1,36 @@
+import sqlalchemy as sa
+from flask import abort, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from peer_support.auth.services import set_own_locale
+from peer_support.config import LOCALES
+from peer_support.extensions import db
+from peer_support.main import blueprint
+from peer_support.security import safe_next_url
+
+
+@blueprint.get("/")
+def home():
+    return render_template(f"main/home_{current_user.role}.html")
+
+
+@blueprint.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+@blueprint.post("/language")
+def set_language():
+    locale = request.form.get("locale")
+    if locale not in LOCALES:
+        abort(400)
+    if current_user.is_authenticated:
+        set_own_locale(current_user, locale)
+        db.session.commit()
+    session["locale"] = locale
+    return redirect(safe_next_url(request.form.get("next"), url_for("main.home")))

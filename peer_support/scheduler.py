@@ -1,0 +1,75 @@
+"""The scheduler process: `flask --app wsgi scheduler`, never inside web workers.
+
+Each job runs in an application context, calls one service function of `now`
+and commits once. Later features register their jobs in JOBS.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import timedelta
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import current_app
+
+from peer_support.db import utcnow
+from peer_support.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def purge_sign_in_records() -> None:
+    """Forget old sign-in attempts and ended sessions (the audit log keeps the history)."""
+    from peer_support.auth.services import purge_expired
+
+    attempts, sessions = purge_expired(now=utcnow(), keep_attempts=timedelta(days=30),
+                                       keep_sessions=timedelta(days=90))
+    db.session.commit()
+    log.info("purged %d sign-in attempts and %d ended sessions", attempts, sessions)
+
+
+# (job id, function, trigger, trigger arguments)
+JOBS = [
+    ("auth.purge_sign_in_records", purge_sign_in_records, "interval", {"hours": 6}),
+]
+
+
+def build_scheduler(app) -> BlockingScheduler:
+    scheduler = BlockingScheduler(
+        timezone=app.config["PEER_SUPPORT_TIMEZONE"],
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+
+    def in_app_context(function):
+        def run():
+            with app.app_context():
+                try:
+                    function()
+                except Exception:
+                    db.session.rollback()
+                    log.exception("job %s failed", function.__name__)
+                    raise
+                finally:
+                    db.session.remove()
+        run.__name__ = function.__name__
+        return run
+
+    for job_id, function, trigger, arguments in JOBS:
+        scheduler.add_job(in_app_context(function), trigger, id=job_id, replace_existing=True,
+                          next_run_time=utcnow(), **arguments)
+    return scheduler
+
+
+@click.command("scheduler")
+def scheduler_command():
+    """Run the scheduled jobs until stopped (one such process per site)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+    signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
+    click.echo(f"scheduler started with {len(scheduler.get_jobs())} jobs")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass

@@ -1,0 +1,6 @@
+"""Units of the service (CL3R, TS2A, oncology day hospital ...), managed by coordinators."""
+from flask import Blueprint
+
+blueprint = Blueprint("units", __name__, url_prefix="/units")
+
+from peer_support.units import views  # noqa: E402,F401
