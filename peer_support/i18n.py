@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from peer_support.config import LOCALES
 
+LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
 
 def select_locale() -> str:
     """The person's preference, then the browser's Accept-Language, then the default."""

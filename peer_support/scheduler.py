@@ -36,10 +36,7 @@ JOBS = [
 
 
 def build_scheduler(app) -> BlockingScheduler:
-    scheduler = BlockingScheduler(
-        timezone=app.config["PEER_SUPPORT_TIMEZONE"],
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-    )
+    scheduler = BlockingScheduler(timezone=app.config["PEER_SUPPORT_TIMEZONE"])
 
     def in_app_context(function):
         def run():
@@ -56,8 +53,10 @@ def build_scheduler(app) -> BlockingScheduler:
         return run
 
     for job_id, function, trigger, arguments in JOBS:
-        scheduler.add_job(in_app_context(function), trigger, id=job_id, replace_existing=True,
-                          next_run_time=utcnow(), **arguments)
+        # A late or missed run happens once, never twice at a time.
+        scheduler.add_job(in_app_context(function), trigger, id=job_id, name=job_id, replace_existing=True,
+                          next_run_time=utcnow(), coalesce=True, max_instances=1, misfire_grace_time=300,
+                          **arguments)
     return scheduler
 
 

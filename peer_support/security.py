@@ -36,6 +36,10 @@ def _load_account(account_id: str):
         absolute_timeout=config["SESSION_ABSOLUTE_TIMEOUT"],
         now=utcnow(),
     )
+    if db.session.dirty:
+        # Session bookkeeping (last seen, or the end of an expired session) is
+        # saved now: read-only pages never commit, and activity must count.
+        db.session.commit()
     if account is None or str(account.id) != account_id:
         session.pop("auth_token", None)
         return None
@@ -44,6 +48,14 @@ def _load_account(account_id: str):
 
 def client_ip() -> str:
     return request.remote_addr or "unknown"
+
+
+def refuse_nul_characters():
+    """No person types a NUL character; PostgreSQL cannot store one. Answer 400, not 500."""
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            abort(400)
+    return None
 
 
 def enforce_access():
@@ -84,6 +96,7 @@ def register_security(app) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    app.before_request(refuse_nul_characters)
     app.before_request(enforce_access)
     app.after_request(set_security_headers)
 

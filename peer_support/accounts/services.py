@@ -151,8 +151,13 @@ def list_accounts(*, role: str | None, active: bool | None, text: str | None, pa
     if active is not None:
         conditions.append(Account.is_active.is_(active))
     if text:
-        pattern = f"%{text.strip().lower()}%"
-        conditions.append(sa.or_(sa.func.lower(Account.name).like(pattern), Account.email.like(pattern)))
+        typed = f"%{text.strip()}%"
+        pattern = typed.lower()
+        # SQLite's lower() folds ASCII only ("Émilie" stays "Émilie"): also compare with the
+        # database folding both sides, so a name typed as stored is always found.
+        conditions.append(sa.or_(sa.func.lower(Account.name).like(pattern),
+                                 sa.func.lower(Account.name).like(sa.func.lower(typed)),
+                                 Account.email.like(pattern)))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(*conditions))
     page = max(1, page)
     items = db.session.scalars(

@@ -8,6 +8,7 @@ from peer_support.accounts.forms import AccountFilterForm, AccountForm, ConfirmF
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
+from peer_support.forms import choices
 from peer_support.security import client_ip
 from peer_support.units.services import unit_choices
 
@@ -54,7 +55,7 @@ def index():
 @blueprint.route("/new", methods=["GET", "POST"])
 def create():
     form = NewAccountForm()
-    form.unit_ids.choices = unit_choices()
+    form.unit_ids.choices = choices(unit_choices())
     if form.validate_on_submit():
         try:
             account = services.create_account(current_user, _data(form), password=form.new_password.data,
@@ -74,7 +75,7 @@ def create():
 def edit(account_id: int):
     account = get_account_or_404(account_id)
     form = AccountForm(obj=account)
-    form.unit_ids.choices = unit_choices(include_ids=[u.id for u in account.units])
+    form.unit_ids.choices = choices(unit_choices(include_ids=[u.id for u in account.units]))
     if request.method == "GET":
         form.unit_ids.data = [u.id for u in account.units]
         form.profession.data = account.profession or ""

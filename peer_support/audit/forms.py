@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from peer_support.forms import choices
+
 
 class AuditFilterForm(FlaskForm):
     class Meta:
@@ -12,8 +14,8 @@ class AuditFilterForm(FlaskForm):
     actor = StringField(_l("Person (e-mail)"), validators=[Optional(), Length(max=254)])
     object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
     object_id = StringField(_l("Object number"), validators=[Optional(), Length(max=40)])
-    outcome = SelectField(_l("Outcome"), choices=[("", _l("All")), ("success", _l("Success")),
-                                                  ("failure", _l("Failure")), ("denied", _l("Denied"))],
+    outcome = SelectField(_l("Outcome"), choices=choices([("", _l("All")), ("success", _l("Success")),
+                                                          ("failure", _l("Failure")), ("denied", _l("Denied"))]),
                           validators=[Optional()])
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To (included)"), validators=[Optional()])

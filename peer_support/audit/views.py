@@ -6,8 +6,10 @@ from flask import current_app, render_template, request
 
 from peer_support.audit import blueprint, services
 from peer_support.audit.forms import AuditFilterForm
+from peer_support.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, SYSTEM_ACTOR_LABELS
 from peer_support.auth.models import Account
 from peer_support.extensions import db
+from peer_support.forms import choices
 
 
 def _local_midnight(day) -> datetime:
@@ -17,7 +19,7 @@ def _local_midnight(day) -> datetime:
 @blueprint.get("/")
 def index():
     form = AuditFilterForm(request.args)
-    form.action.choices = [("", "—")] + [(a, a) for a in services.known_actions()]
+    form.action.choices = choices([("", "—")] + [(a, ACTION_LABELS.get(a, a)) for a in services.known_actions()])
     valid = form.validate()
     filters = services.AuditFilter()
     unknown_actor = False
@@ -34,4 +36,6 @@ def index():
         )
     page = None if unknown_actor else services.search(
         filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["AUDIT_PAGE_SIZE"])
-    return render_template("audit/index.html", form=form, page=page, unknown_actor=unknown_actor)
+    return render_template("audit/index.html", form=form, page=page, unknown_actor=unknown_actor,
+                           action_labels=ACTION_LABELS, object_type_labels=OBJECT_TYPE_LABELS,
+                           system_actor_labels=SYSTEM_ACTOR_LABELS)

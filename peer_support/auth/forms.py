@@ -3,7 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from peer_support.auth.passwords import MAX_LENGTH
+from peer_support.forms import language_choices
+from peer_support.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -19,7 +20,8 @@ class NewPasswordMixin:
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_l("Enter a new password."))],
-        description=_l("At least 12 characters. A sentence of several words is easy to remember and hard to guess."),
+        description=_l("At least %(n)d characters. A sentence of several words is easy to remember and hard to guess.",
+                        n=MIN_LENGTH),
         render_kw={"autocomplete": "new-password"},
     )
     confirm_password = PasswordField(
@@ -38,5 +40,5 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    locale = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
+    locale = SelectField(_l("Language"), choices=language_choices())
     submit = SubmitField(_l("Save"))

@@ -62,7 +62,7 @@ def password_problems(password: str, *, email: str | None = None, name: str | No
     if lowered in common_passwords() or len(set(lowered)) <= 2:
         problems.append(_l("This password is too common and easy to guess. Choose another one."))
     elif email and len(lowered) >= MIN_LENGTH and lowered in {email.lower(), email.split("@")[0].lower()}:
-        problems.append(_l("The password must not be your e-mail address."))
+        problems.append(_l("The password must not be the account's e-mail address."))
     elif name and lowered.replace(" ", "") == name.lower().replace(" ", ""):
-        problems.append(_l("The password must not be your name."))
+        problems.append(_l("The password must not be the account holder's name."))
     return problems

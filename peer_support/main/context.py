@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from peer_support import permissions
 from peer_support.auth.labels import PROFESSION_LABELS, ROLE_LABELS
+from peer_support.i18n import LANGUAGE_NAMES
 
 # Main navigation; each item shows only to those whose rule allows the endpoint.
 NAVIGATION = (
@@ -16,8 +17,6 @@ NAVIGATION = (
     ("units.index", _l("Units")),
     ("audit.index", _l("Audit log")),
 )
-
-LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
 def _navigation():
