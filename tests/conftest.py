@@ -6,15 +6,22 @@ schema migrated once, then every table emptied before each test).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
-import itertools
+import tempfile
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask import g, has_app_context
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
 
 from peer_support import create_app
 from peer_support.accounts.services import AccountData, create_account
+from peer_support.config import LOCALES, database_url
 from peer_support.db import utcnow
 from peer_support.extensions import db
 
@@ -32,9 +39,52 @@ TEST_CONFIG = {
 }
 
 
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "peer_support" / "translations"
+FIX_HINT = ("run `make extract-messages`, translate the strings in "
+            "peer_support/translations/<locale>/LC_MESSAGES/messages.po, then `make translations`")
+
+
+def _po_path(locale: str) -> Path:
+    return TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po"
+
+
+def _read_catalogue(locale: str):
+    with _po_path(locale).open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def _compile(locale: str) -> None:
+    """What `pybabel compile` does, written atomically so parallel runs never read half a file."""
+    po = _po_path(locale)
+    mo = po.with_suffix(".mo")
+    catalogue = _read_catalogue(locale)
+    fd, temporary = tempfile.mkstemp(dir=mo.parent, suffix=".mo.tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write_mo(handle, catalogue)
+        os.replace(temporary, mo)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues():
+    """`make test` compiles the .mo first; running pytest directly must work as well."""
+    for locale in LOCALES:
+        po = _po_path(locale)
+        assert po.exists(), f"no catalogue for {locale!r}: {FIX_HINT}"
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            _compile(locale)
+
+
+
 def _database_url() -> str | None:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    return url or None
+    """DATABASE_URL as the application reads it (postgresql:// goes through psycopg 3)."""
+    if not os.environ.get("DATABASE_URL", "").strip():
+        return None
+    return database_url("unused")
 
 
 def _is_postgres(url: str | None) -> bool:
@@ -51,8 +101,7 @@ def _migrate(url: str) -> None:
 
 
 def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
-                              if url.startswith("postgresql://") else url)
+    engine = sa.create_engine(url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     engine.dispose()
@@ -65,7 +114,7 @@ def database(tmp_path_factory):
     if _is_postgres(url):
         _reset_postgres(url)
         _migrate(url)
-        engine = sa.create_engine(create_app({**TEST_CONFIG}).config["SQLALCHEMY_DATABASE_URI"])
+        engine = sa.create_engine(url)
         tables = [t for t in db.metadata.sorted_tables]
 
         def fresh(_tmp_path):
@@ -102,10 +151,28 @@ def app_config():
 @pytest.fixture
 def app(database, tmp_path, app_config):
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path), **app_config})
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+class FreshRequestClient(FlaskClient):
+    """A test client whose requests start like real ones, with nothing left in `g`.
+
+    The `app` fixture keeps an application context pushed so tests can use the
+    database; Flask reuses it for requests, so without this, `g` (where
+    Flask-Login caches the signed-in account) would leak from one request to
+    the next and hide session expiry or revocation.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name, None)
+            db.session.expire_all()
+        return super().open(*args, **kwargs)
 
 
 @pytest.fixture
@@ -116,25 +183,26 @@ def client(app):
 _emails = itertools.count(1)
 
 
+def new_account(role: str = "coordinator", *, email: str | None = None, name: str | None = None,
+                profession: str | None = None, units=(), password: str = PASSWORD, locale: str | None = None,
+                must_change_password: bool = False, is_active: bool = True):
+    """Create and commit an account through the real service (needs an application context)."""
+    if role == "staff" and profession is None:
+        profession = "nurse"
+    number = next(_emails)
+    data = AccountData(email=email or f"{role}.{number}@example.org", name=name or f"{role.title()} {number}",
+                       role=role, profession=profession, locale=locale, unit_ids=[u.id for u in units])
+    account = create_account(None, data, password=password, ip=None, now=utcnow(),
+                             must_change_password=must_change_password)
+    account.is_active = is_active
+    db.session.commit()
+    return account
+
+
 @pytest.fixture
 def make_account(app):
     """Create an account: make_account("staff", profession="nurse", units=[unit])."""
-
-    def make(role: str = "coordinator", *, email: str | None = None, name: str | None = None,
-             profession: str | None = None, units=(), password: str = PASSWORD, locale: str | None = None,
-             must_change_password: bool = False, is_active: bool = True):
-        if role == "staff" and profession is None:
-            profession = "nurse"
-        number = next(_emails)
-        data = AccountData(email=email or f"{role}.{number}@example.org", name=name or f"{role.title()} {number}",
-                           role=role, profession=profession, locale=locale, unit_ids=[u.id for u in units])
-        account = create_account(None, data, password=password, ip=None, now=utcnow(),
-                                 must_change_password=must_change_password)
-        account.is_active = is_active
-        db.session.commit()
-        return account
-
-    return make
+    return new_account
 
 
 def sign_in(client, account_or_email, password: str = PASSWORD, **kwargs):
