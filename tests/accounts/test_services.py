@@ -10,7 +10,6 @@ from peer_support.accounts.services import (
     AccountData, create_account, deactivate_account, get_account, list_accounts, reactivate_account,
     reset_password, update_account,
 )
-from peer_support.audit.models import AuditEntry
 from peer_support.auth.models import Account, AuthSession
 from peer_support.auth.passwords import verify_password
 from peer_support.auth.services import resume_session, start_session
@@ -19,12 +18,9 @@ from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.units.models import Unit
 from tests.conftest import PASSWORD
+from tests.helpers import audit_entries
 
 TEMPORARY = "a temporary sentence of words"
-
-
-def _entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
 def _count_accounts() -> int:
@@ -77,7 +73,7 @@ def test_create_account_normalises_hashes_and_records(app, make_account):
     assert [u.code for u in stored.units] == ["CL3R"]
     assert stored.password_hash != TEMPORARY and verify_password(stored.password_hash, TEMPORARY)
     assert stored.must_change_password is True
-    [entry] = _entries("account.create")[-1:]
+    [entry] = audit_entries("account.create")[-1:]
     assert entry.actor_id == coordinator.id
     assert entry.object_type == "account" and entry.object_id == str(account.id)
     assert entry.details == {"role": "staff"}
@@ -88,7 +84,7 @@ def test_create_account_without_actor_is_recorded_as_command_line(app):
     account = create_account(None, AccountData(email="first@example.org", name="First", role="coordinator"),
                              password=TEMPORARY, ip=None, now=utcnow(), must_change_password=False)
     db.session.commit()
-    entry = _entries("account.create")[-1]
+    entry = audit_entries("account.create")[-1]
     assert entry.actor_id is None and entry.actor_label == "command line"
     assert entry.object_id == str(account.id)
     assert account.must_change_password is False
@@ -163,7 +159,7 @@ def test_update_account_saves_changes_and_lists_changed_fields(app, make_account
     stored = get_account(person.id)
     assert stored.name == "Paul Pair" and stored.email == "paul@example.org"
     assert [u.id for u in stored.units] == [unit.id]
-    entry = _entries("account.update")[-1]
+    entry = audit_entries("account.update")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(person.id)
     assert sorted(entry.details["fields"]) == ["email", "name", "units"]
 
@@ -254,7 +250,7 @@ def test_deactivate_ends_sessions_and_records(app, make_account):
     stored = db.session.get(Account, person.id)
     assert stored.is_active is False and stored.deactivated_at == now
     assert not any(_session_alive(token) for token in tokens)
-    entry = _entries("account.deactivate")[-1]
+    entry = audit_entries("account.deactivate")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(person.id)
     assert entry.details == {"sessions_ended": 2}
 
@@ -264,7 +260,7 @@ def test_deactivating_an_inactive_account_changes_nothing(app, make_account):
     person = make_account("staff", is_active=False)
     deactivate_account(coordinator, person, ip=None, now=utcnow())
     db.session.commit()
-    assert _entries("account.deactivate") == []
+    assert audit_entries("account.deactivate") == []
 
 
 def test_a_coordinator_cannot_deactivate_themself(app, make_account):
@@ -287,11 +283,11 @@ def test_reactivate_account(app, make_account):
 
     stored = db.session.get(Account, person.id)
     assert stored.is_active is True and stored.deactivated_at is None
-    assert _entries("account.reactivate")[-1].object_id == str(person.id)
+    assert audit_entries("account.reactivate")[-1].object_id == str(person.id)
     # Reactivating an active account is a no-op, not a second entry.
     reactivate_account(coordinator, person, ip=None, now=utcnow())
     db.session.commit()
-    assert len(_entries("account.reactivate")) == 1
+    assert len(audit_entries("account.reactivate")) == 1
 
 
 # --- reset_password ---------------------------------------------------------------------------
@@ -309,7 +305,7 @@ def test_reset_password_sets_a_temporary_password_and_ends_sessions(app, make_ac
     assert not verify_password(stored.password_hash, PASSWORD)
     assert stored.must_change_password is True
     assert not _session_alive(token)
-    entry = _entries("account.password_reset")[-1]
+    entry = audit_entries("account.password_reset")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(person.id)
 
 
@@ -324,7 +320,7 @@ def test_reset_password_refuses_a_weak_password(app, make_account):
     stored = db.session.get(Account, person.id)
     assert verify_password(stored.password_hash, PASSWORD) and stored.must_change_password is False
     assert _session_alive(token)
-    assert _entries("account.password_reset") == []
+    assert audit_entries("account.password_reset") == []
 
 
 # --- list_accounts ----------------------------------------------------------------------------

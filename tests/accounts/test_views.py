@@ -7,12 +7,12 @@ import pytest
 import sqlalchemy as sa
 
 from peer_support.accounts.services import get_account
-from peer_support.audit.models import AuditEntry
 from peer_support.auth.models import Account
 from peer_support.auth.passwords import verify_password
 from peer_support.extensions import db
 from peer_support.units.models import Unit
 from tests.conftest import PASSWORD, ROLES, sign_in
+from tests.helpers import audit_entries, has_field_error, input_value
 
 NON_COORDINATORS = [role for role in ROLES if role != "coordinator"]
 TEMPORARY = "a temporary sentence of words"
@@ -37,23 +37,6 @@ def _account_by_email(email: str) -> Account | None:
 
 def _count_accounts() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Account))
-
-
-def _entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
-
-
-def _has_error(html: str, field: str) -> bool:
-    """The form macro ties each field's error to it as <div id="<field>-error">."""
-    return f'id="{field}-error"' in html
-
-
-def _input_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
-    if tag is None:
-        return None
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
-    return value.group(1) if value else None
 
 
 def _selected(html: str, name: str) -> list[str]:
@@ -225,7 +208,7 @@ def test_create_account(client, signed_in):
                                                                                    "en")
     assert account.must_change_password is True
     assert verify_password(account.password_hash, TEMPORARY)
-    entry = _entries("account.create")[-1]
+    entry = audit_entries("account.create")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(account.id)
     assert entry.outcome == "success"
     assert [u.code for u in get_account(account.id).units] == ["CL3R"]
@@ -262,21 +245,21 @@ def test_duplicate_email_is_a_form_error_keeping_what_was_typed(client, signed_i
     make_account("researcher", email="claire.dupont@example.org", name="The First Claire")
     signed_in("coordinator", locale="en")
     before = _count_accounts()
-    recorded = len(_entries("account.create"))
+    recorded = len(audit_entries("account.create"))
 
     response = client.post("/accounts/new", data=_form(email="CLAIRE.Dupont@example.org", name="Claire Second",
                                                        role="researcher"))
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "email")
-    assert _input_value(html, "name") == "Claire Second"
-    assert _input_value(html, "email") == "CLAIRE.Dupont@example.org"
+    assert has_field_error(html, "email")
+    assert input_value(html, "name") == "Claire Second"
+    assert input_value(html, "email") == "CLAIRE.Dupont@example.org"
     assert _selected(html, "role") == ["researcher"]
     # Passwords are never sent back into the page.
     assert TEMPORARY not in html
     assert _count_accounts() == before
-    assert len(_entries("account.create")) == recorded
+    assert len(audit_entries("account.create")) == recorded
 
 
 def test_unknown_role_is_refused(client, signed_in):
@@ -285,8 +268,8 @@ def test_unknown_role_is_refused(client, signed_in):
     response = client.post("/accounts/new", data=_form(role="superuser"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "role")
-    assert _input_value(html, "name") == "Claire Dupont"
+    assert has_field_error(html, "role")
+    assert input_value(html, "name") == "Claire Dupont"
     assert _count_accounts() == before
     assert _account_by_email("claire.dupont@example.org") is None
 
@@ -295,7 +278,7 @@ def test_unknown_unit_is_refused(client, signed_in):
     signed_in("coordinator", locale="en")
     response = client.post("/accounts/new", data=_form(unit_ids=["424242"]))
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), "unit_ids")
+    assert has_field_error(response.get_data(as_text=True), "unit_ids")
     assert _account_by_email("claire.dupont@example.org") is None
 
 
@@ -306,8 +289,8 @@ def test_weak_password_is_refused(client, signed_in, password):
     response = client.post("/accounts/new", data=_form(new_password=password, confirm_password=password))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "new_password")
-    assert _input_value(html, "name") == "Claire Dupont"
+    assert has_field_error(html, "new_password")
+    assert input_value(html, "name") == "Claire Dupont"
     assert _account_by_email("claire.dupont@example.org") is None
 
 
@@ -315,7 +298,7 @@ def test_passwords_that_differ_are_refused(client, signed_in):
     signed_in("coordinator", locale="en")
     response = client.post("/accounts/new", data=_form(confirm_password=TEMPORARY + "!"))
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), "confirm_password")
+    assert has_field_error(response.get_data(as_text=True), "confirm_password")
     assert _account_by_email("claire.dupont@example.org") is None
 
 
@@ -324,8 +307,8 @@ def test_staff_without_profession_is_refused(client, signed_in):
     response = client.post("/accounts/new", data=_form(role="staff", profession=""))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "profession")
-    assert _input_value(html, "name") == "Claire Dupont"
+    assert has_field_error(html, "profession")
+    assert input_value(html, "name") == "Claire Dupont"
     assert _account_by_email("claire.dupont@example.org") is None
 
 
@@ -341,7 +324,7 @@ def test_other_bad_input_is_a_form_error(client, signed_in, values, field):
     before = _count_accounts()
     response = client.post("/accounts/new", data=_form(**values))
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), field)
+    assert has_field_error(response.get_data(as_text=True), field)
     assert _count_accounts() == before
 
 
@@ -356,7 +339,7 @@ def test_edit_form_shows_the_account(client, signed_in, make_account):
     response = client.get(f"/accounts/{person.id}/edit")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _input_value(html, "name") == "Nadia Nurse"
+    assert input_value(html, "name") == "Nadia Nurse"
     assert _selected(html, "role") == ["staff"]
     assert _selected(html, "profession") == ["psychologist"]
     assert _selected(html, "locale") == ["fr"]
@@ -372,7 +355,7 @@ def test_edit_account(client, signed_in, make_account):
     assert response.headers["Location"] == "/accounts/"
     stored = _reload(person.id)
     assert (stored.name, stored.email, stored.locale) == ("Paul Pair", "paul.pair@example.org", "en")
-    entry = _entries("account.update")[-1]
+    entry = audit_entries("account.update")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(person.id)
     assert sorted(entry.details["fields"]) == ["email", "locale", "name"]
 
@@ -385,8 +368,8 @@ def test_edit_with_a_taken_email_keeps_what_was_typed(client, signed_in, make_ac
                            data=_edit_form(person, email="FIRST@example.org", name="Second Renamed"))
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "email")
-    assert _input_value(html, "name") == "Second Renamed"
+    assert has_field_error(html, "email")
+    assert input_value(html, "name") == "Second Renamed"
     stored = _reload(person.id)
     assert (stored.email, stored.name) == ("second@example.org", "Second Person")
 
@@ -425,9 +408,9 @@ def test_last_active_coordinator_cannot_lose_the_role(client, signed_in, make_ac
     response = client.post(f"/accounts/{coordinator.id}/edit",
                            data=_edit_form(coordinator, role="staff", profession="doctor"))
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), "role")
+    assert has_field_error(response.get_data(as_text=True), "role")
     assert _reload(coordinator.id).role == "coordinator"
-    assert _entries("account.update") == []
+    assert audit_entries("account.update") == []
     # Still a coordinator, still signed in.
     assert client.get("/accounts/").status_code == 200
 
@@ -455,7 +438,7 @@ def test_deactivate_signs_the_person_out_at_once(client, signed_in, make_account
     assert response.headers["Location"] == f"/accounts/{person.id}/edit"
     stored = _reload(person.id)
     assert stored.is_active is False and stored.deactivated_at is not None
-    entry = _entries("account.deactivate")[-1]
+    entry = audit_entries("account.deactivate")[-1]
     assert entry.actor_id == coordinator.id and entry.details == {"sessions_ended": 1}
 
     response = theirs.get("/")
@@ -465,7 +448,7 @@ def test_deactivate_signs_the_person_out_at_once(client, signed_in, make_account
     response = sign_in(theirs, person)
     assert response.status_code == 200
     assert theirs.get("/").status_code == 302
-    failed = _entries("auth.login")[-1]
+    failed = audit_entries("auth.login")[-1]
     assert (failed.outcome, failed.details) == ("failure", {"reason": "inactive"})
 
 
@@ -506,7 +489,7 @@ def test_reactivate(client, signed_in, make_account, browser):
     assert response.headers["Location"] == f"/accounts/{person.id}/edit"
     stored = _reload(person.id)
     assert stored.is_active is True and stored.deactivated_at is None
-    assert _entries("account.reactivate")[-1].object_id == str(person.id)
+    assert audit_entries("account.reactivate")[-1].object_id == str(person.id)
     assert sign_in(theirs, person).status_code == 302
     assert theirs.get("/").status_code == 200
 
@@ -535,7 +518,7 @@ def test_reset_password(client, signed_in, make_account, browser):
     stored = _reload(person.id)
     assert stored.must_change_password is True
     assert verify_password(stored.password_hash, TEMPORARY)
-    assert _entries("account.password_reset")[-1].actor_id == coordinator.id
+    assert audit_entries("account.password_reset")[-1].actor_id == coordinator.id
     # Their open session ended.
     response = theirs.get("/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
@@ -559,8 +542,8 @@ def test_reset_password_refuses_bad_passwords(client, signed_in, make_account, b
     signed_in("coordinator", locale="en")
     response = client.post(f"/accounts/{person.id}/password", data={"new_password": new, "confirm_password": confirm})
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), field)
+    assert has_field_error(response.get_data(as_text=True), field)
     stored = _reload(person.id)
     assert verify_password(stored.password_hash, PASSWORD) and stored.must_change_password is False
     assert theirs.get("/").status_code == 200
-    assert _entries("account.password_reset") == []
+    assert audit_entries("account.password_reset") == []

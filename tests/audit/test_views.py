@@ -5,12 +5,11 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-import sqlalchemy as sa
 
-from peer_support.audit.models import AuditEntry
 from peer_support.audit.services import record
 from peer_support.extensions import db
 from tests.conftest import ROLES, sign_in
+from tests.helpers import audit_entries, has_field_error
 
 NON_COORDINATORS = [role for role in ROLES if role != "coordinator"]
 
@@ -23,15 +22,6 @@ def _listed(html: str) -> list[str]:
     """The actions of the entries shown, in page order."""
     body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)
     return re.findall(r"<code[^>]*>([^<]*)</code>", body.group(1)) if body else []
-
-
-def _entries(action: str) -> list[AuditEntry]:
-    db.session.expire_all()
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
-
-
-def _has_error(html: str, field: str) -> bool:
-    return f'id="{field}-error"' in html
 
 
 # --- access -----------------------------------------------------------------------------------
@@ -59,11 +49,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 ])
 def test_a_refused_access_is_itself_recorded(client, signed_in, path, endpoint):
     staff = signed_in("staff", locale="en")
-    assert _entries("access.denied") == []
+    assert audit_entries("access.denied") == []
 
     assert client.get(path).status_code == 403
 
-    [entry] = _entries("access.denied")
+    [entry] = audit_entries("access.denied")
     assert entry.outcome == "denied"
     assert entry.actor_id == staff.id and entry.actor_label == staff.email
     assert (entry.object_type, entry.object_id) == ("endpoint", endpoint)
@@ -75,14 +65,14 @@ def test_a_refused_post_is_recorded_too(client, signed_in, make_account):
     target = make_account("peer_worker")
     signed_in("researcher", locale="en")
     assert client.post(f"/accounts/{target.id}/deactivate").status_code == 403
-    [entry] = _entries("access.denied")
+    [entry] = audit_entries("access.denied")
     assert entry.object_id == "accounts.deactivate"
-    assert _entries("account.deactivate") == []
+    assert audit_entries("account.deactivate") == []
 
 
 def test_an_anonymous_visit_is_not_an_access_denied_entry(client):
     assert client.get("/accounts/").status_code == 302
-    assert _entries("access.denied") == []
+    assert audit_entries("access.denied") == []
 
 
 def test_the_coordinator_sees_refused_accesses_in_the_log(client, signed_in, make_account, app):
@@ -202,7 +192,7 @@ def test_day_boundaries_follow_paris_summer_time(client, coordinator, day, insid
 def test_bad_filter_values_give_a_normal_page_with_the_field_flagged(client, history, query, field):
     response = client.get(f"/audit/?{query}")
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), field)
+    assert has_field_error(response.get_data(as_text=True), field)
 
 
 @pytest.mark.parametrize("query", ["page=abc", "page=-1", "page=0", "page=99999", "action=%25",

@@ -6,10 +6,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from peer_support.audit.models import AuditEntry
 from peer_support.extensions import db
 from peer_support.units.models import Unit
 from tests.conftest import ROLES
+from tests.helpers import audit_entries, has_field_error, input_value
 
 NON_COORDINATORS = [role for role in ROLES if role != "coordinator"]
 
@@ -24,20 +24,6 @@ def _unit(code: str, name: str | None = None, *, is_active: bool = True) -> Unit
 def _units() -> list[tuple[str, str, bool]]:
     db.session.expire_all()
     return [(u.code, u.name, u.is_active) for u in db.session.scalars(sa.select(Unit).order_by(Unit.id))]
-
-
-def _entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
-
-
-def _has_error(html: str, field: str) -> bool:
-    return f'id="{field}-error"' in html
-
-
-def _input_value(html: str, name: str) -> str | None:
-    tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
-    value = re.search(r'\bvalue="([^"]*)"', tag.group(0)) if tag else None
-    return value.group(1) if value else None
 
 
 def _rows(html: str) -> list[list[str]]:
@@ -130,7 +116,7 @@ def test_create_unit_upper_cases_the_code(client, signed_in):
     assert response.headers["Location"] == "/units/"
     assert _units() == [("CL3R", "Clinic of the third floor", True)]
     unit = db.session.scalar(sa.select(Unit))
-    entry = _entries("unit.create")[-1]
+    entry = audit_entries("unit.create")[-1]
     assert entry.actor_id == coordinator.id
     assert (entry.object_type, entry.object_id) == ("unit", str(unit.id))
 
@@ -150,10 +136,10 @@ def test_duplicate_code_in_any_case_is_a_form_error(client, signed_in, code):
     response = client.post("/units/new", data={"code": code, "name": "Another clinic"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "code")
-    assert _input_value(html, "name") == "Another clinic"
+    assert has_field_error(html, "code")
+    assert input_value(html, "name") == "Another clinic"
     assert _units() == [("CL3R", "Clinic", True)]
-    assert _entries("unit.create") == []
+    assert audit_entries("unit.create") == []
 
 
 @pytest.mark.parametrize("data, field", [
@@ -168,7 +154,7 @@ def test_bad_unit_input_is_a_form_error(client, signed_in, data, field):
     signed_in("coordinator", locale="en")
     response = client.post("/units/new", data=data)
     assert response.status_code == 200
-    assert _has_error(response.get_data(as_text=True), field)
+    assert has_field_error(response.get_data(as_text=True), field)
     assert _units() == []
 
 
@@ -180,8 +166,8 @@ def test_edit_form_shows_the_unit(client, signed_in):
     response = client.get(f"/units/{unit.id}/edit")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _input_value(html, "code") == "TS2A"
-    assert _input_value(html, "name") == "Day hospital"
+    assert input_value(html, "code") == "TS2A"
+    assert input_value(html, "name") == "Day hospital"
     checkbox = re.search(r'<input[^>]*\bname="is_active"[^>]*>', html).group(0)
     assert re.search(r"\bchecked\b", checkbox)
 
@@ -194,7 +180,7 @@ def test_edit_unit(client, signed_in):
     assert response.status_code == 302
     assert response.headers["Location"] == "/units/"
     assert _units() == [("TS2B", "Day hospital B", True)]
-    entry = _entries("unit.update")[-1]
+    entry = audit_entries("unit.update")[-1]
     assert entry.actor_id == coordinator.id and entry.object_id == str(unit.id)
 
 
@@ -213,10 +199,10 @@ def test_edit_refuses_the_code_of_another_unit(client, signed_in):
     response = client.post(f"/units/{unit.id}/edit", data={"code": "cl3r", "name": "Renamed", "is_active": "y"})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert _has_error(html, "code")
-    assert _input_value(html, "name") == "Renamed"
+    assert has_field_error(html, "code")
+    assert input_value(html, "name") == "Renamed"
     assert _units() == [("CL3R", "Clinic", True), ("TS2A", "Day hospital", True)]
-    assert _entries("unit.update") == []
+    assert audit_entries("unit.update") == []
 
 
 def test_deactivate_a_unit_through_edit(client, signed_in, make_account):

@@ -1,0 +1,27 @@
+"""Small helpers shared by the tests: reading the audit log and rendered forms."""
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+
+from peer_support.audit.models import AuditEntry
+from peer_support.extensions import db
+
+
+def audit_entries(action: str) -> list[AuditEntry]:
+    """The audit entries of one action, oldest first, as stored now."""
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+def has_field_error(html: str, field: str) -> bool:
+    """The form macro ties each field's error to it as <div id="<field>-error">."""
+    return f'id="{field}-error"' in html
+
+
+def input_value(html: str, name: str) -> str | None:
+    """The value an <input name=...> carries in the page (what the person typed is kept)."""
+    tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0)) if tag else None
+    return value.group(1) if value else None
