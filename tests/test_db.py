@@ -74,3 +74,25 @@ def test_concurrent_read_then_write_transactions_do_not_fail(app):
         thread.join()
     assert errors == []
     assert db.session.scalar(sa.text("SELECT count(*) FROM audit_entry WHERE action = 'test.concurrent'")) == 4
+
+
+def test_a_forked_worker_gets_its_own_connections(app):
+    """gunicorn forks after import: the child must not reuse the parent's pooled connections."""
+    import os
+
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+    assert db.engine.pool.checkedin() == 1
+    pid = os.fork()
+    if pid == 0:  # the child: its pool starts empty, and it can still query
+        try:
+            fresh_pool = db.engine.pool.checkedin() == 0
+            with db.engine.connect() as connection:
+                answered = connection.exec_driver_sql("SELECT 1").scalar() == 1
+            os._exit(0 if fresh_pool and answered else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    with db.engine.connect() as connection:  # the parent's connection still works
+        assert connection.exec_driver_sql("SELECT 1").scalar() == 1
