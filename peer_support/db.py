@@ -90,3 +90,8 @@ def dispose_after_fork(engine) -> None:
     import os
 
     os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+
+def one_of(column: str, values) -> str:
+    """SQL for a CHECK constraint: the column holds one of these values."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"

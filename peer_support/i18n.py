@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
 from peer_support.config import LOCALES
@@ -26,6 +26,12 @@ def select_timezone() -> str:
     return current_app.config["PEER_SUPPORT_TIMEZONE"]
 
 
+def format_hours(hours) -> str:
+    """A number of hours as the reader writes numbers: 7, 1.5 or 1,5."""
+    return format_decimal(hours if hours is not None else 0, format="#,##0.#")
+
+
 def register_template_filters(app) -> None:
+    app.jinja_env.filters["hours"] = format_hours
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -116,6 +116,12 @@ def database(tmp_path_factory):
         _migrate(url)
         engine = sa.create_engine(url)
         tables = [t for t in db.metadata.sorted_tables]
+        # What the migrations themselves insert (e.g. the programme's requirements row),
+        # put back after each truncation so PostgreSQL tests start as SQLite ones do.
+        with engine.connect() as connection:
+            seeded = {table: [dict(row._mapping) for row in connection.execute(sa.select(table))]
+                      for table in tables}
+        seeded = {table: rows for table, rows in seeded.items() if rows}
 
         def fresh(_tmp_path):
             with engine.begin() as connection:
@@ -123,6 +129,8 @@ def database(tmp_path_factory):
                 connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
                 connection.exec_driver_sql(
                     "TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE")
+                for table, rows in seeded.items():
+                    connection.execute(sa.insert(table), rows)
             return url
 
         yield fresh
@@ -171,7 +179,9 @@ class FreshRequestClient(FlaskClient):
         if has_app_context():
             for name in list(g):
                 g.pop(name, None)
-            db.session.expire_all()
+            # End the test's own transaction (committing what it set up, expiring what it
+            # holds), so each request begins its own, as it would in production.
+            db.session.commit()
         return super().open(*args, **kwargs)
 
 

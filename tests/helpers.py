@@ -15,6 +15,13 @@ def audit_entries(action: str) -> list[AuditEntry]:
     return list(db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
 
 
+def account_of(obj):
+    """The account behind a profile (or anything with account_id), freshly loaded."""
+    from peer_support.auth.models import Account
+
+    return db.session.get(Account, obj.account_id)
+
+
 def has_field_error(html: str, field: str) -> bool:
     """The form macro ties each field's error to it as <div id="<field>-error">."""
     return f'id="{field}-error"' in html

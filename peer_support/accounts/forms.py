@@ -33,10 +33,6 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
     submit = SubmitField(_l("Set the temporary password"))
 
 
-class ConfirmForm(FlaskForm):
-    """An empty form: the CSRF token of a one-button action."""
-
-
 class AccountFilterForm(FlaskForm):
     class Meta:
         csrf = False

@@ -4,11 +4,11 @@ from flask_login import current_user
 
 from peer_support import permissions
 from peer_support.accounts import blueprint, services
-from peer_support.accounts.forms import AccountFilterForm, AccountForm, ConfirmForm, NewAccountForm, ResetPasswordForm
+from peer_support.accounts.forms import AccountFilterForm, AccountForm, NewAccountForm, ResetPasswordForm
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
-from peer_support.forms import choices
+from peer_support.forms import ConfirmForm, choices, show_form_error
 from peer_support.security import client_ip
 from peer_support.units.services import unit_choices
 
@@ -29,15 +29,6 @@ def _data(form) -> services.AccountData:
     return services.AccountData(email=form.email.data, name=form.name.data, role=form.role.data,
                                 profession=form.profession.data or None, locale=form.locale.data or None,
                                 unit_ids=form.unit_ids.data or [])
-
-
-def _show_error(form, error: DomainError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    for message in error.messages:
-        if target is not None:
-            target.errors = list(target.errors) + [str(message)]
-        else:
-            flash(str(message), "danger")
 
 
 @blueprint.get("/")
@@ -62,7 +53,7 @@ def create():
                                               ip=client_ip(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         else:
             db.session.commit()
             flash(_("The account of %(name)s is created. Give them their temporary password; "
@@ -85,7 +76,7 @@ def edit(account_id: int):
             services.update_account(current_user, account, _data(form), ip=client_ip(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         else:
             db.session.commit()
             flash(_("The account of %(name)s is saved.", name=account.name), "success")
@@ -124,7 +115,7 @@ def reset_password(account_id: int):
             services.reset_password(current_user, account, form.new_password.data, ip=client_ip(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
-            _show_error(form, error)
+            show_form_error(form, error)
         else:
             db.session.commit()
             flash(_("A temporary password is set for %(name)s; they will choose their own at next sign-in.",

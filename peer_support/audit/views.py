@@ -1,5 +1,4 @@
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, render_template, request
@@ -10,10 +9,7 @@ from peer_support.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, SYSTEM_
 from peer_support.auth.models import Account
 from peer_support.extensions import db
 from peer_support.forms import choices
-
-
-def _local_midnight(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(current_app.config["PEER_SUPPORT_TIMEZONE"]))
+from peer_support.timezones import start_of_local_day
 
 
 @blueprint.get("/")
@@ -31,8 +27,8 @@ def index():
         filters = services.AuditFilter(
             action=form.action.data or None, actor_id=actor_id, object_type=form.object_type.data or None,
             object_id=form.object_id.data or None, outcome=form.outcome.data or None,
-            since=_local_midnight(form.since.data) if form.since.data else None,
-            until=_local_midnight(form.until.data + timedelta(days=1)) if form.until.data else None,
+            since=start_of_local_day(form.since.data) if form.since.data else None,
+            until=start_of_local_day(form.until.data + timedelta(days=1)) if form.until.data else None,
         )
     page = None if unknown_actor else services.search(
         filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["AUDIT_PAGE_SIZE"])

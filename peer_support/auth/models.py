@@ -8,15 +8,11 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peer_support.config import ROLES
-from peer_support.db import UTCDateTime, utcnow
+from peer_support.db import UTCDateTime, one_of, utcnow
 from peer_support.extensions import db
 from peer_support.units.models import Unit, account_unit
 
 PROFESSIONS = ("doctor", "nurse", "psychologist", "social_worker", "other")
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Account(UserMixin, db.Model):
@@ -24,8 +20,8 @@ class Account(UserMixin, db.Model):
 
     __tablename__ = "account"
     __table_args__ = (
-        sa.CheckConstraint(_in("role", ROLES), name="role"),
-        sa.CheckConstraint(f"profession IS NULL OR {_in('profession', PROFESSIONS)}", name="profession"),
+        sa.CheckConstraint(one_of("role", ROLES), name="role"),
+        sa.CheckConstraint(f"profession IS NULL OR {one_of('profession', PROFESSIONS)}", name="profession"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
