@@ -88,4 +88,7 @@ def from_environment(instance_path: str) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "AUDIT_PAGE_SIZE": 50,
         "OUTBOX_DIR": str(instance / "outbox"),
+        # Training certificates: outside the web root, at most this size (PDF, PNG or JPEG).
+        "CERTIFICATE_DIR": os.environ.get("CERTIFICATE_DIR") or str(instance / "certificates"),
+        "CERTIFICATE_MAX_BYTES": _int("CERTIFICATE_MAX_BYTES", 5 * 1024 * 1024),
     }

@@ -27,6 +27,7 @@ _TITLES = {
     403: _l("You do not have access to this page"),
     404: _l("Page not found"),
     405: _l("This action is not possible here"),
+    413: _l("What you sent is too large"),
     429: _l("Too many attempts"),
     500: _l("Something went wrong"),
 }
@@ -36,6 +37,8 @@ _EXPLANATIONS = {
     403: _l("Your account does not give access to this page. If you think it should, ask your coordinator."),
     404: _l("The page you asked for does not exist or has been moved."),
     405: _l("This page cannot be used that way. Go back and use the buttons on the page."),
+    413: _l("The file or form you sent is larger than this site accepts. Go back and choose a smaller "
+            "file (a scan at a lower resolution is usually enough)."),
     429: _l("Too many attempts in a short time. Wait a few minutes, then try again."),
     500: _l("The error has been recorded. Nothing you had already saved is lost. Try again in a moment."),
 }
