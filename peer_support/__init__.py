@@ -43,6 +43,8 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from peer_support.i18n import register_template_filters, select_locale, select_timezone
 
+    import peer_support.models  # noqa: F401  (every table known before anything maps or migrates)
+
     # (extensions.db, not a name imported here: peer_support.db is the module of the models' base.)
     db = extensions.db
     db.init_app(app)
@@ -67,10 +69,13 @@ def _register_blueprints(app: Flask) -> None:
     from peer_support.errors import register_error_handlers
     from peer_support.main import blueprint as main
     from peer_support.main.context import register_context
+    from peer_support.peers import blueprint as peers
     from peer_support.security import register_security
+    from peer_support.supervision import blueprint as supervision
+    from peer_support.training import blueprint as training
     from peer_support.units import blueprint as units
 
-    for blueprint in (main, auth, accounts, units, audit):
+    for blueprint in (main, auth, accounts, units, audit, peers, supervision, training):
         app.register_blueprint(blueprint)
     register_security(app)
     register_error_handlers(app)

@@ -14,6 +14,9 @@ from peer_support.auth.models import Account
 from peer_support.auth.passwords import hash_password, password_problems
 from peer_support.db import utcnow
 from peer_support.extensions import db
+from peer_support.peers.demo import add_demo_peers
+from peer_support.supervision.demo import add_demo_supervision
+from peer_support.training.demo import add_demo_training
 from peer_support.units.models import Unit
 
 DEFAULT_PASSWORD = "demo-pairs-aidants-2026"
@@ -77,19 +80,30 @@ def load_demo_data(*, size: str, seed: int, password: str) -> list[DemoAccount]:
         account.units = [units[code] for code in unit_codes]
         db.session.add(account)
         created.append(DemoAccount(role, email))
+        return account
 
+    accounts = {}
     for role, local, name, profession, unit_codes in SMALL_ACCOUNTS:
-        add(role, f"{local}@{DOMAIN}", name, profession, unit_codes)
+        accounts[local] = add(role, f"{local}@{DOMAIN}", name, profession, unit_codes)
+    large_accounts = []
     if size == "large":
         codes = list(units)
         professions = ["doctor", "nurse", "nurse", "psychologist", "social_worker", "other"]
         for role, count in LARGE_COUNTS.items():
             for number in range(1, count + 1):
                 name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-                add(role, f"{role.replace('_', '.')}.{number:05d}@{DOMAIN}", name,
-                    rng.choice(professions) if role == "staff" else None,
-                    rng.sample(codes, k=1 if role != "coordinator" else 3))
+                large_accounts.append(add(role, f"{role.replace('_', '.')}.{number:05d}@{DOMAIN}", name,
+                                          rng.choice(professions) if role == "staff" else None,
+                                          rng.sample(codes, k=1 if role != "coordinator" else 3)))
     db.session.flush()
+    everyone = list(accounts.values()) + large_accounts
+    peer_accounts = [a for a in everyone if a.role == "peer_worker"]
+    staff_accounts = [a for a in everyone if a.role == "staff" and a.profession in ("psychologist", "doctor")]
+    today = now.date()
+    # Each feature adds its own objects, so the demo always shows the whole product.
+    profiles = add_demo_peers(db.session, rng, peer_accounts, staff_accounts, today, now)
+    add_demo_training(rng, profiles, now)
+    add_demo_supervision(rng, profiles, staff_accounts, accounts["coordination"], now)
     return created
 
 

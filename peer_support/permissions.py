@@ -46,6 +46,129 @@ def can_read_audit_log(actor) -> bool:
     return is_coordinator(actor)
 
 
+# --- Peer workers (issue 3) -------------------------------------------------
+
+def is_own_profile(actor, profile) -> bool:
+    """The peer worker whose profile this is."""
+    return is_signed_in(actor) and profile.account_id == actor.id
+
+
+def supervises(actor, profile) -> bool:
+    """The staff member designated as this worker's supervisor."""
+    return is_signed_in(actor) and profile.supervisor_id is not None and profile.supervisor_id == actor.id
+
+
+def can_view_peer_profile(actor, profile) -> bool:
+    """The public profile (presentation, shared experience, presence times): the programme's professionals."""
+    return has_role("coordinator", "staff", "peer_worker")(actor)
+
+
+def can_view_peer_frame(actor, profile) -> bool:
+    """Status, caseload, supervisor and the kind of each absence: the worker, their supervisor, the coordinator."""
+    return is_coordinator(actor) or is_own_profile(actor, profile) or supervises(actor, profile)
+
+
+def can_edit_peer_profile(actor, profile) -> bool:
+    return is_coordinator(actor) or is_own_profile(actor, profile)
+
+
+def can_manage_peer_frame(actor) -> bool:
+    """Only the coordinator opens profiles and sets status, caseload and supervisor."""
+    return is_coordinator(actor)
+
+
+# --- Training (issue 3) -------------------------------------------------------
+
+def can_manage_training(actor) -> bool:
+    """The catalogue of programmes and the programme-level requirements: the coordinator."""
+    return is_coordinator(actor)
+
+
+def can_view_training(actor, profile) -> bool:
+    """A worker's training records and certificates: the coordinator, the worker, their supervisor."""
+    return is_coordinator(actor) or is_own_profile(actor, profile) or supervises(actor, profile)
+
+
+def can_edit_training(actor, profile) -> bool:
+    """Adding, changing, deleting a worker's records and certificates: the coordinator or the worker."""
+    return is_coordinator(actor) or is_own_profile(actor, profile)
+
+
+# Who may ever open a worker's training pages (the loaders then check the worker): supervisors are staff.
+can_reach_worker_training = has_role("coordinator", "staff", "peer_worker")
+
+
+# --- Supervision and debriefs (issue 3) --------------------------------------
+
+
+# Who may ever reach the session list (it shows each role only its own sessions).
+can_list_supervision = has_role("coordinator", "staff", "peer_worker")
+# Who records sessions: the coordinator, or a member of staff leading them.
+can_record_supervision = has_role("coordinator", "staff")
+# Who may ever open a worker's supervision history (the loader then checks the worker).
+can_reach_supervision_history = has_role("coordinator", "staff", "peer_worker")
+# Who may ask for a debrief, and see their own requests.
+can_request_debrief = has_role("peer_worker")
+
+
+def leads_session(actor, session) -> bool:
+    """The member of staff who supervises this session."""
+    return is_signed_in(actor) and session.supervisor_id is not None and session.supervisor_id == actor.id
+
+
+def attended_session(actor, session) -> bool:
+    """A peer worker who attended this session (its attendees must be loaded)."""
+    return (is_signed_in(actor) and actor.role == "peer_worker"
+            and any(profile.account_id == actor.id for profile in session.attendees))
+
+
+def can_view_session(actor, session) -> bool:
+    return is_coordinator(actor) or leads_session(actor, session) or attended_session(actor, session)
+
+
+def can_read_session_notes(actor, session) -> bool:
+    """Topics and private notes: the supervisor and the attending workers only, never the coordinator as such."""
+    return leads_session(actor, session) or attended_session(actor, session)
+
+
+def can_edit_session(actor, session) -> bool:
+    return is_coordinator(actor) or leads_session(actor, session)
+
+
+def can_write_session_notes(actor, session) -> bool:
+    return leads_session(actor, session)
+
+
+def can_view_supervision_history(actor, profile) -> bool:
+    """A worker's sessions and supervision status: the worker, their supervisor, the coordinator."""
+    return is_coordinator(actor) or is_own_profile(actor, profile) or supervises(actor, profile)
+
+
+def is_designated_supervisor(actor) -> bool:
+    """A member of staff who supervises at least one peer worker (asks the database)."""
+    if not has_role("staff")(actor):
+        return False
+    from peer_support.supervision.services import supervises_anyone
+
+    return supervises_anyone(actor.id)
+
+
+def can_list_debriefs(actor) -> bool:
+    """The debrief requests to handle: the coordinator (all) and supervisors (their workers')."""
+    return is_coordinator(actor) or is_designated_supervisor(actor)
+
+
+def can_view_debrief(actor, debrief) -> bool:
+    """Never other staff, service users, researchers or other peer workers (its profile must be loaded)."""
+    return (is_coordinator(actor) or is_own_profile(actor, debrief.profile)
+            or supervises(actor, debrief.profile))
+
+
+def can_handle_debrief(actor, debrief) -> bool:
+    """Changing the status (scheduled, held): the worker's supervisor or the coordinator."""
+    return is_coordinator(actor) or supervises(actor, debrief.profile)
+
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -71,6 +194,52 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "units.create": can_manage_units,
     "units.edit": can_manage_units,
     "audit.index": can_read_audit_log,
+    # Peer workers (object-level rules in the loaders: get_profile_or_404)
+    "peers.index": has_role("coordinator", "staff", "peer_worker"),
+    "peers.show": has_role("coordinator", "staff", "peer_worker"),
+    "peers.mine": has_role("peer_worker"),
+    "peers.create": can_manage_peer_frame,
+    "peers.edit": has_role("coordinator", "peer_worker"),
+    "peers.experience": has_role("peer_worker"),
+    "peers.presence": has_role("coordinator", "peer_worker"),
+    "peers.add_slot": has_role("coordinator", "peer_worker"),
+    "peers.delete_slot": has_role("coordinator", "peer_worker"),
+    "peers.add_absence": has_role("coordinator", "peer_worker"),
+    "peers.delete_absence": has_role("coordinator", "peer_worker"),
+    "peers.roster": is_coordinator,
+    "peers.roster_csv": is_coordinator,
+    "peers.domains": is_coordinator,
+    "peers.create_domain": is_coordinator,
+    "peers.edit_domain": is_coordinator,
+    # Training (object-level rules in the loaders: get_profile_or_404, get_record_or_404)
+    "training.index": can_manage_training,
+    "training.create_programme": can_manage_training,
+    "training.edit_programme": can_manage_training,
+    "training.deactivate_programme": can_manage_training,
+    "training.reactivate_programme": can_manage_training,
+    "training.requirements": can_manage_training,
+    "training.workers": can_manage_training,
+    "training.mine": has_role("peer_worker"),
+    "training.worker": can_reach_worker_training,
+    "training.create_record": has_role("coordinator", "peer_worker"),
+    "training.edit_record": has_role("coordinator", "peer_worker"),
+    "training.delete_record": has_role("coordinator", "peer_worker"),
+    "training.upload_certificate": has_role("coordinator", "peer_worker"),
+    # Anyone signed in reaches it; whoever may not see the file gets 404, so its existence stays hidden.
+    "training.download_certificate": is_signed_in,
+    # Supervision and debriefs (object-level rules in the loaders; whoever may not see a
+    # session or a request gets 404, so its existence stays hidden)
+    "supervision.index": can_list_supervision,
+    "supervision.create": can_record_supervision,
+    "supervision.session": is_signed_in,
+    "supervision.edit": can_record_supervision,
+    "supervision.mine": has_role("peer_worker"),
+    "supervision.worker": can_reach_supervision_history,
+    "supervision.debriefs": can_list_debriefs,
+    "supervision.my_debriefs": can_request_debrief,
+    "supervision.new_debrief": can_request_debrief,
+    "supervision.debrief": is_signed_in,
+    "supervision.debrief_status": has_role("coordinator", "staff"),
 }
 
 

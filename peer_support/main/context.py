@@ -13,6 +13,10 @@ from peer_support.i18n import LANGUAGE_NAMES
 # Main navigation; each item shows only to those whose rule allows the endpoint.
 NAVIGATION = (
     ("main.home", _l("Home")),
+    ("peers.mine", _l("My profile")),
+    ("peers.index", _l("Peer workers")),
+    ("supervision.index", _l("Supervision")),
+    ("training.index", _l("Training")),
     ("accounts.index", _l("Accounts")),
     ("units.index", _l("Units")),
     ("audit.index", _l("Audit log")),
@@ -20,14 +24,17 @@ NAVIGATION = (
 
 
 def _navigation():
-    items = []
-    for endpoint, label in NAVIGATION:
-        rule = permissions.endpoint_rule(endpoint)
-        if callable(rule) and rule(current_user):
-            items.append((endpoint, label, request.endpoint == endpoint
-                          or (request.blueprint and endpoint.startswith(request.blueprint + ".")
-                              and endpoint != "main.home")))
-    return items
+    """(endpoint, label, current) for each item the person may reach.
+
+    The current item is the page itself, else the first item of the page's
+    feature (so "Peer workers" stays marked on a worker's profile page).
+    """
+    allowed = [(endpoint, label) for endpoint, label in NAVIGATION
+               if callable(permissions.endpoint_rule(endpoint)) and permissions.endpoint_rule(endpoint)(current_user)]
+    current = next((endpoint for endpoint, _ in allowed if endpoint == request.endpoint), None)
+    if current is None and request.blueprint and request.blueprint != "main":
+        current = next((endpoint for endpoint, _ in allowed if endpoint.startswith(request.blueprint + ".")), None)
+    return [(endpoint, label, endpoint == current) for endpoint, label in allowed]
 
 
 def _can(name: str, *args) -> bool:
