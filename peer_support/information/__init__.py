@@ -1,0 +1,6 @@
+"""The public "What is a peer worker?" page, its editor, and the public contact request form."""
+from flask import Blueprint
+
+blueprint = Blueprint("information", __name__)
+
+from peer_support.information import views  # noqa: E402,F401
