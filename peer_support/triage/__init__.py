@@ -1,0 +1,6 @@
+"""Triage and assignment of referrals, matching suggestions, and proposals to peer workers."""
+from flask import Blueprint
+
+blueprint = Blueprint("triage", __name__, url_prefix="/triage")
+
+from peer_support.triage import views  # noqa: E402,F401
