@@ -67,15 +67,20 @@ def _register_blueprints(app: Flask) -> None:
     from peer_support.audit import blueprint as audit
     from peer_support.auth import blueprint as auth
     from peer_support.errors import register_error_handlers
+    from peer_support.information import blueprint as information
     from peer_support.main import blueprint as main
     from peer_support.main.context import register_context
     from peer_support.peers import blueprint as peers
+    from peer_support.people import blueprint as people
+    from peer_support.referrals import blueprint as referrals
     from peer_support.security import register_security
     from peer_support.supervision import blueprint as supervision
     from peer_support.training import blueprint as training
+    from peer_support.triage import blueprint as triage
     from peer_support.units import blueprint as units
 
-    for blueprint in (main, auth, accounts, units, audit, peers, supervision, training):
+    for blueprint in (main, auth, accounts, units, audit, peers, supervision, training, information, triage,
+                      people, referrals):
         app.register_blueprint(blueprint)
     register_security(app)
     register_error_handlers(app)

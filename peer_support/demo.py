@@ -15,8 +15,10 @@ from peer_support.auth.passwords import hash_password, password_problems
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.peers.demo import add_demo_peers
+from peer_support.people.demo import add_demo_people
 from peer_support.supervision.demo import add_demo_supervision
 from peer_support.training.demo import add_demo_training
+from peer_support.triage.demo import add_demo_triage
 from peer_support.units.models import Unit
 
 DEFAULT_PASSWORD = "demo-pairs-aidants-2026"
@@ -104,6 +106,10 @@ def load_demo_data(*, size: str, seed: int, password: str) -> list[DemoAccount]:
     profiles = add_demo_peers(db.session, rng, peer_accounts, staff_accounts, today, now)
     add_demo_training(rng, profiles, now)
     add_demo_supervision(rng, profiles, staff_accounts, accounts["coordination"], now)
+    people = add_demo_people(rng, units, [a for a in everyone if a.role == "staff"], now,
+                             service_user_accounts=[accounts["usager.paul"], accounts["usager.ines"],
+                                                    accounts["usager.theo"]])
+    add_demo_triage(rng, people.referrals, profiles, accounts["coordination"], now)
     return created
 
 

@@ -169,6 +169,91 @@ def can_handle_debrief(actor, debrief) -> bool:
     return is_coordinator(actor) or supervises(actor, debrief.profile)
 
 
+# --- Service users' records (issue 4) ----------------------------------------
+
+# Who may ever reach the list of records and create one (the list shows each only what they may see).
+can_list_people = has_role("coordinator", "staff")
+can_create_person = has_role("coordinator", "staff")
+
+
+def shares_a_unit_with_person(actor, person) -> bool:
+    """The actor belongs to one of the person's units (the person's units must be loaded)."""
+    if not is_signed_in(actor):
+        return False
+    from peer_support.people.services import account_unit_ids
+
+    return bool(account_unit_ids(actor) & {unit.id for unit in person.units})
+
+
+def has_referred_person(actor, person) -> bool:
+    """The actor made a referral of this person (asks the database)."""
+    if not is_signed_in(actor):
+        return False
+    from peer_support.referrals.services import has_referred
+
+    return has_referred(actor.id, person.id)
+
+
+def can_view_person(actor, person) -> bool:
+    """The coordinator; staff of one of the person's units, or who referred them. Never researchers."""
+    if is_coordinator(actor):
+        return True
+    return has_role("staff")(actor) and (shares_a_unit_with_person(actor, person)
+                                         or has_referred_person(actor, person))
+
+
+def can_edit_person(actor, person) -> bool:
+    return can_view_person(actor, person)
+
+
+def can_link_person_account(actor, person) -> bool:
+    """Opening the person's own account: the coordinator, once."""
+    return is_coordinator(actor) and person.account_id is None
+
+
+# --- Referrals: intake by staff, "my referrals" (issue 4) ----------------------
+
+# Who refers a person to a peer worker.
+can_refer = has_role("coordinator", "staff")
+# "My referrals": the referrals a member of staff made (status and dates, never meetings or notes).
+can_list_own_referrals = has_role("staff")
+
+
+def is_referrer(actor, referral) -> bool:
+    """The person who made this referral."""
+    return is_signed_in(actor) and referral.referred_by_id is not None and referral.referred_by_id == actor.id
+
+
+def can_follow_referral(actor, referral) -> bool:
+    """Its status and history: the referrer and the coordinator."""
+    return is_coordinator(actor) or is_referrer(actor, referral)
+
+
+def can_read_referral_reasons(actor, referral) -> bool:
+    """Why a step was taken (e.g. a worker's reason to decline): the coordinator only."""
+    return is_coordinator(actor)
+
+
+# --- Triage, assignment, proposals to workers (issue 4) -------------------------
+
+# The triage queue, a referral's triage page and every step but the worker's answer: the coordinator.
+can_triage_referrals = is_coordinator
+# The proposals page (it lists only the referrals proposed to the signed-in worker).
+can_answer_proposals = has_role("peer_worker")
+
+
+def is_proposed_worker(actor, referral) -> bool:
+    """The peer worker a referral is proposed to or accepted by (its peer_profile must be loaded)."""
+    return (has_role("peer_worker")(actor) and referral.peer_profile is not None
+            and referral.peer_profile.account_id == actor.id)
+
+
+
+# --- Information page and public contact requests (issue 4) -------------------
+
+# The "What is a peer worker?" page and the contact form are public; only the coordinator edits the page.
+can_edit_information_pages = is_coordinator
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -176,6 +261,10 @@ PUBLIC_ENDPOINTS = frozenset({
     "main.healthz",
     "main.set_language",
     "auth.login",
+    # Information page and public contact requests (issue 4)
+    "information.peer_worker",
+    "information.contact",
+    "information.contact_sent",
 })
 
 # Endpoint -> rule on the signed-in account.
@@ -240,6 +329,33 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "supervision.new_debrief": can_request_debrief,
     "supervision.debrief": is_signed_in,
     "supervision.debrief_status": has_role("coordinator", "staff"),
+    # Service users' records (object-level rules in the loader get_person_or_404: 404 when not allowed)
+    "people.index": can_list_people,
+    "people.create": can_create_person,
+    "people.show": can_list_people,
+    "people.edit": can_list_people,
+    "people.create_account": is_coordinator,
+    # Referrals by staff (object-level rules in get_referral_or_404: 404 when not allowed)
+    "referrals.create": can_refer,
+    "referrals.mine": can_list_own_referrals,
+    "referrals.show": has_role("coordinator", "staff"),
+    # Information page (issue 4)
+    "information.edit_page": can_edit_information_pages,
+    "information.restore_page": can_edit_information_pages,
+    # Triage and proposals (issue 4; a worker reaches only referrals proposed to them, else 404)
+    "triage.index": can_triage_referrals,
+    "triage.show": can_triage_referrals,
+    "triage.mark_triaged": can_triage_referrals,
+    "triage.propose": can_triage_referrals,
+    "triage.revoke": can_triage_referrals,
+    "triage.hold": can_triage_referrals,
+    "triage.resume": can_triage_referrals,
+    "triage.start": can_triage_referrals,
+    "triage.close": can_triage_referrals,
+    "triage.proposals": can_answer_proposals,
+    "triage.accept": can_answer_proposals,
+    "triage.decline": can_answer_proposals,
+    "triage.start_mine": can_answer_proposals,
 }
 
 

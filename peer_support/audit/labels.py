@@ -36,6 +36,23 @@ ACTION_LABELS = {
     "debrief.request": _l("Debrief requested"),
     "debrief.status": _l("Debrief request updated"),
     "debrief.view": _l("Debrief request read"),
+    "people.create": _l("Service user record created"),
+    "people.update": _l("Service user record changed"),
+    "people.view": _l("Service user record read"),
+    "people.account_link": _l("Account opened for a service user"),
+    "referrals.create": _l("Referral made by staff"),
+    "information.page_update": _l("Information page changed"),
+    "information.contact_request": _l("Contact request received (public form)"),
+    "triage.view": _l("Referral opened for triage"),
+    "triage.mark_triaged": _l("Referral triaged"),
+    "triage.propose": _l("Referral proposed to a peer worker"),
+    "triage.revoke": _l("Proposal withdrawn"),
+    "triage.hold": _l("Referral put on hold"),
+    "triage.resume": _l("Referral resumed"),
+    "triage.close": _l("Referral closed"),
+    "triage.accept": _l("Referral accepted by the peer worker"),
+    "triage.decline": _l("Referral declined by the peer worker"),
+    "triage.start": _l("Accompaniment started"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -49,9 +66,13 @@ OBJECT_TYPE_LABELS = {
     "programme_requirements": _l("Programme requirements"),
     "supervision_session": _l("Supervision session"),
     "debrief_request": _l("Debrief request"),
+    "service_user": _l("Service user record"),
+    "information_page": _l("Information page"),
+    "referral": _l("Referral"),
 }
 
 # actor_label values written by the system rather than typed by a person.
 SYSTEM_ACTOR_LABELS = {
     "command line": _l("command line"),
+    "public contact form": _l("public contact form"),
 }

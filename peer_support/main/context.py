@@ -13,7 +13,11 @@ from peer_support.i18n import LANGUAGE_NAMES
 # Main navigation; each item shows only to those whose rule allows the endpoint.
 NAVIGATION = (
     ("main.home", _l("Home")),
+    ("triage.index", _l("Triage")),
+    ("triage.proposals", _l("Proposals")),
     ("peers.mine", _l("My profile")),
+    ("people.index", _l("People")),
+    ("referrals.mine", _l("My referrals")),
     ("peers.index", _l("Peer workers")),
     ("supervision.index", _l("Supervision")),
     ("training.index", _l("Training")),

@@ -56,7 +56,7 @@ def test_profile_supervision_and_a_debrief_request(live_server, new_page):
 
 @pytest.mark.parametrize("locale", ["fr-FR", "en-US"])
 def test_peer_worker_pages_are_accessible(live_server, new_page, locale):
-    """axe-core on the pages of issue 3, filled with the demo data, as the coordinator and as a worker."""
+    """axe-core on the pages of issues 3 and 4, filled with the demo data, as the coordinator and as a worker."""
     from peer_support.demo import load_demo_data
     from peer_support.extensions import db
     from tests.browser.test_sign_in import assert_accessible, sign_in_by_field_ids
@@ -68,12 +68,14 @@ def test_peer_worker_pages_are_accessible(live_server, new_page, locale):
     coordinator = new_page(locale)
     sign_in_by_field_ids(coordinator, live_server, "coordination@demo.example.org")
     for path in ("/peers/", "/peers/1", "/peers/roster", "/peers/domains", "/peers/1/presence", "/training/",
-                 "/training/workers/1", "/supervision/", "/supervision/debriefs/", "/audit/"):
+                 "/training/workers/1", "/supervision/", "/supervision/debriefs/", "/audit/", "/people/",
+                 "/people/1", "/people/new", "/triage/", "/triage/1", "/referrals/new", "/what-is-a-peer-worker",
+                 "/contact"):
         coordinator.goto(f"{live_server.url}{path}")
         assert_accessible(coordinator, f"{path} as coordinator ({locale})")
     worker = new_page(locale)
     sign_in_by_field_ids(worker, live_server, "pair.julie@demo.example.org")
     for path in ("/", "/peers/me", "/peers/1/experience", "/supervision/mine", "/supervision/debriefs/new",
-                 "/training/mine"):
+                 "/training/mine", "/triage/proposals"):
         worker.goto(f"{live_server.url}{path}")
         assert_accessible(worker, f"{path} as peer worker ({locale})")
