@@ -15,6 +15,7 @@ from peer_support.supervision.models import DebriefRequest
 from peer_support.supervision.services import SupervisionStatus, supervision_status
 from peer_support.training.services import current_requirements
 from peer_support.training.status import TrainingStatus, training_status
+from peer_support.triage.services import caseload_counts
 from peer_support.units.models import Unit
 
 
@@ -25,6 +26,8 @@ class RosterRow:
     supervision: SupervisionStatus
     open_debriefs: int
     required_hours: int
+    # People accompanied now (accepted or active referrals), against the worker's maximum.
+    caseload: int = 0
 
     @property
     def hours_missing(self) -> Decimal:
@@ -32,7 +35,7 @@ class RosterRow:
 
 
 def roster(*, today: date, unit_id: int | None = None, include_left: bool = False) -> list[RosterRow]:
-    """Every worker with qualification, training hours this year, supervision and open debriefs."""
+    """Every worker with qualification, training hours, supervision, open debriefs and caseload."""
     query = (
         sa.select(PeerProfile).join(PeerProfile.account)
         .options(joinedload(PeerProfile.account).selectinload(Account.units), joinedload(PeerProfile.supervisor))
@@ -51,6 +54,8 @@ def roster(*, today: date, unit_id: int | None = None, include_left: bool = Fals
         .where(DebriefRequest.profile_id.in_(ids), DebriefRequest.status != "held")
         .group_by(DebriefRequest.profile_id)
     ).all()) if ids else {}
+    caseloads = caseload_counts(ids)
     required = current_requirements().ongoing_training_hours_per_year
     return [RosterRow(profile=p, training=training[p.id], supervision=supervision[p.id],
-                      open_debriefs=debriefs.get(p.id, 0), required_hours=required) for p in profiles]
+                      open_debriefs=debriefs.get(p.id, 0), required_hours=required, caseload=caseloads.get(p.id, 0))
+            for p in profiles]

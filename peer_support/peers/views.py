@@ -274,12 +274,13 @@ def roster_csv():
     header = [_("Name"), _("Units"), _("Status"), _("Initial qualification"), _("Training hours this year"),
               _("Hours required per year"), _("Renewals needing attention"), _("Last supervision"),
               _("Days since last supervision"), _("Supervision overdue"), _("Open debrief requests"),
-              _("Maximum active caseload")]
+              _("Active caseload"), _("Maximum active caseload")]
     body = [[row.profile.account.name, " ".join(u.code for u in row.profile.account.units),
              str(STATUS_LABELS[row.profile.status]), _("yes") if row.training.qualified else _("no"),
              format_hours(row.training.ongoing_hours), row.required_hours, row.training.needs_renewal,
              row.supervision.last_session_on or "", row.supervision.days_since if row.supervision.days_since is not None else "",
-             _("yes") if row.supervision.overdue else _("no"), row.open_debriefs, row.profile.max_caseload]
+             _("yes") if row.supervision.overdue else _("no"), row.open_debriefs, row.caseload,
+             row.profile.max_caseload]
             for row in rows]
     record_export(current_user, "peers.roster_export", ip=client_ip(), now=utcnow(), rows=len(body))
     db.session.commit()

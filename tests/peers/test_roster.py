@@ -10,6 +10,8 @@ from peer_support.auth.models import Account
 from peer_support.extensions import db
 from peer_support.peers.models import PeerProfile
 from peer_support.peers.roster import roster
+from peer_support.people.models import ServiceUser
+from peer_support.referrals.models import Referral
 from peer_support.supervision.models import DebriefRequest, SupervisionSession
 from peer_support.training.models import TrainingProgramme, TrainingRecord
 from tests.conftest import ROLES
@@ -20,7 +22,8 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture
 def team(app, make_account, make_profile):
-    """Alice: qualified, 10 h this year, supervised 10 days ago, one open debrief.
+    """Alice: qualified, 10 h this year, supervised 10 days ago, one open debrief, accompanies 2 people
+    (one accepted, one active; a proposed and a closed referral do not count).
     Bruno: not qualified, 3 h (+ 7 h last year, not counted), never supervised, one held debrief."""
     qualification = TrainingProgramme(kind="initial_qualification", name_fr="DU pair-aidance",
                                       name_en="University diploma in peer support")
@@ -50,6 +53,13 @@ def team(app, make_account, make_profile):
                                  kind="group", external_supervisor="Dr Externe", created_by_id=supervisor.id)
     session.attendees = [db.session.get(PeerProfile, alice.id)]
     db.session.add(session)
+    person = ServiceUser(code="PA-TEST01", display_name="Paul", name_key="paul")
+    db.session.add(person)
+    db.session.flush()
+    for status, close_reason in (("accepted", None), ("active", None), ("proposed", None),
+                                 ("closed", "goals_reached")):
+        db.session.add(Referral(service_user_id=person.id, source="staff", status=status,
+                                close_reason=close_reason, peer_profile_id=alice.id))
     db.session.commit()
     return alice, bruno
 
@@ -64,6 +74,7 @@ def test_roster_figures(team):
         (date(2026, 11, 13), 10, False)
     assert (b.supervision.last_session_on, b.supervision.overdue) == (None, True)
     assert (a.open_debriefs, b.open_debriefs) == (1, 0)
+    assert (a.caseload, b.caseload) == (2, 0)
 
 
 def test_workers_who_left_are_not_on_the_roster(team):
