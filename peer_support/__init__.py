@@ -62,26 +62,24 @@ def _init_extensions(app: Flask) -> None:
     register_template_filters(app)
 
 
-def _register_blueprints(app: Flask) -> None:
-    from peer_support.accounts import blueprint as accounts
-    from peer_support.audit import blueprint as audit
-    from peer_support.auth import blueprint as auth
-    from peer_support.errors import register_error_handlers
-    from peer_support.information import blueprint as information
-    from peer_support.main import blueprint as main
-    from peer_support.main.context import register_context
-    from peer_support.peers import blueprint as peers
-    from peer_support.people import blueprint as people
-    from peer_support.referrals import blueprint as referrals
-    from peer_support.security import register_security
-    from peer_support.supervision import blueprint as supervision
-    from peer_support.training import blueprint as training
-    from peer_support.triage import blueprint as triage
-    from peer_support.units import blueprint as units
+# Feature packages, in navigation order. Each package only defines its blueprint;
+# its views are imported here, once every model is known, so that importing a
+# feature's models or services never drags in the views of others.
+FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
+            "triage", "people", "referrals")
 
-    for blueprint in (main, auth, accounts, units, audit, peers, supervision, training, information, triage,
-                      people, referrals):
-        app.register_blueprint(blueprint)
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    from peer_support.errors import register_error_handlers
+    from peer_support.main.context import register_context
+    from peer_support.security import register_security
+
+    for name in FEATURES:
+        package = import_module(f"peer_support.{name}")
+        import_module(f"peer_support.{name}.views")
+        app.register_blueprint(package.blueprint)
     register_security(app)
     register_error_handlers(app)
     register_context(app)

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/accounts")
-
-from peer_support.accounts import views  # noqa: E402,F401

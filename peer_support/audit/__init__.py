@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("audit", __name__, url_prefix="/audit")
-
-from peer_support.audit import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("auth", __name__)
-
-from peer_support.auth import views  # noqa: E402,F401

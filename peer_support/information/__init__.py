@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("information", __name__)
-
-from peer_support.information import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("peers", __name__, url_prefix="/peers")
-
-from peer_support.peers import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("referrals", __name__, url_prefix="/referrals")
-
-from peer_support.referrals import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("supervision", __name__, url_prefix="/supervision")
-
-from peer_support.supervision import views  # noqa: E402,F401

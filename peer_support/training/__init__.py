@@ -13,6 +13,3 @@ def _limit_request_size(state) -> None:
     config = state.app.config
     if config.get("MAX_CONTENT_LENGTH") is None:
         config["MAX_CONTENT_LENGTH"] = int(config["CERTIFICATE_MAX_BYTES"]) + _REQUEST_MARGIN_BYTES
-
-
-from peer_support.training import views  # noqa: E402,F401

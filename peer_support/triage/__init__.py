@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("triage", __name__, url_prefix="/triage")
-
-from peer_support.triage import views  # noqa: E402,F401

@@ -2,5 +2,3 @@
 from flask import Blueprint
 
 blueprint = Blueprint("units", __name__, url_prefix="/units")
-
-from peer_support.units import views  # noqa: E402,F401
