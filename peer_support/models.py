@@ -1,9 +1,12 @@
 """Every feature's models, imported once so that the metadata (and Alembic) knows all tables."""
 from peer_support.audit.models import AuditEntry  # noqa: F401
 from peer_support.auth.models import Account, AuthSession, LoginAttempt  # noqa: F401
-from peer_support.people.models import ServiceUser  # noqa: F401
+from peer_support.calendars.models import CalendarFeed  # noqa: F401
+from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
+from peer_support.people.models import AccountInvitation, PeerWorkInterest, ServiceUser  # noqa: F401
 from peer_support.peers.models import Absence, LivedExperienceDomain, PeerDomain, PeerProfile, PresenceSlot  # noqa: F401
 from peer_support.referrals.models import InformationPage, Referral, ReferralEvent  # noqa: F401
+from peer_support.rooms.models import Room, RoomClosure  # noqa: F401
 from peer_support.supervision.models import DebriefRequest, SupervisionSession  # noqa: F401
 from peer_support.training.models import ProgrammeRequirements, TrainingProgramme, TrainingRecord  # noqa: F401
 from peer_support.units.models import Unit  # noqa: F401

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from peer_support.audit.models import AuditEntry
 from peer_support.extensions import db
@@ -32,3 +34,26 @@ def input_value(html: str, name: str) -> str | None:
     tag = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', html)
     value = re.search(r'\bvalue="([^"]*)"', tag.group(0)) if tag else None
     return value.group(1) if value else None
+
+
+@contextmanager
+def counted_statements():
+    """Collect the SQL statements run inside the block: `with counted_statements() as statements: ...`."""
+    statements: list[str] = []
+
+    def collect(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", collect)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", collect)
+
+
+def statements_for_get(client, url: str) -> int:
+    """How many SQL statements one GET of `url` runs (asserting it answers 200)."""
+    with counted_statements() as statements:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(statements)

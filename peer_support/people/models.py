@@ -66,3 +66,57 @@ class ServiceUser(db.Model):
 
     units: Mapped[list[Unit]] = relationship(secondary=service_user_unit, lazy="raise", order_by=Unit.code)
     account: Mapped[Account | None] = relationship(foreign_keys=[account_id], lazy="raise")
+
+
+INTEREST_STATUSES = ("interested", "informed", "applied", "in_training", "hired", "not_now")
+
+peer_work_interest_programme = sa.Table(
+    "peer_work_interest_programme",
+    db.metadata,
+    sa.Column("interest_id", sa.ForeignKey("peer_work_interest.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("programme_id", sa.ForeignKey("training_programme.id"), primary_key=True, index=True),
+)
+
+
+class AccountInvitation(db.Model):
+    """An e-mailed link that lets a service user create their own account, linked to their record.
+    The link carries a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "account_invitation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_user_id: Mapped[int] = mapped_column(sa.ForeignKey("service_user.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    service_user: Mapped[ServiceUser] = relationship(lazy="raise")
+
+
+class PeerWorkInterest(db.Model):
+    """A service user's wish to train as a peer worker (the thesis' theme 5), followed by the coordinator."""
+
+    __tablename__ = "peer_work_interest"
+    __table_args__ = (sa.CheckConstraint(one_of("status", INTEREST_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One record per person: their interest evolves through the statuses.
+    service_user_id: Mapped[int] = mapped_column(sa.ForeignKey("service_user.id", ondelete="CASCADE"),
+                                                 unique=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="interested", index=True)
+    # What the person wrote when they said they were interested.
+    message: Mapped[str | None] = mapped_column(sa.Text)
+    # The coordinator's notes (what was discussed, next steps): visible to the person too.
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+
+    service_user: Mapped[ServiceUser] = relationship(lazy="raise")
+    # Training programmes from the catalogue the person was pointed to.
+    programmes: Mapped[list["TrainingProgramme"]] = relationship(  # noqa: F821
+        "TrainingProgramme", secondary=peer_work_interest_programme, lazy="raise")

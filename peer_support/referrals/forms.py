@@ -29,6 +29,10 @@ class ReferralForm(FlaskForm):
     preferred_formats = SelectMultipleField(_l("Formats the person would prefer"),
                                             choices=choices(FORMAT_LABELS.items()), validators=[Optional()],
                                             description=_l("Hold Ctrl (or Cmd) to choose several."))
+    wanted_domain_id = SelectField(
+        _l("Lived experience the person would like to share (optional)"), coerce=optional_int,
+        validators=[Optional()],
+        description=_l("If the person wishes to meet someone who went through the same illness or situation."))
     constraints = TextAreaField(_l("Constraints"), validators=[Optional(), Length(max=1000)],
                                 description=_l("E.g. times, mobility, an interpreter, a topic to avoid."))
     on_hold = BooleanField(_l("Not now: put the referral on hold until a review date"),

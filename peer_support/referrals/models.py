@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from peer_support.auth.models import Account
 from peer_support.db import UTCDateTime, one_of, utcnow
 from peer_support.extensions import db
-from peer_support.peers.models import PeerProfile
+from peer_support.peers.models import LivedExperienceDomain, PeerProfile
 from peer_support.people.models import ServiceUser
 from peer_support.units.models import Unit
 
@@ -47,6 +47,8 @@ class Referral(db.Model):
     information_page_given: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     agreed_to_contact: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     preferred_formats: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # A lived-experience domain the person would like to share with their peer worker (matching uses it).
+    wanted_domain_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lived_experience_domain.id"))
     constraints: Mapped[str | None] = mapped_column(sa.Text)
     # A contact request from the public form: what the person left, as they typed it.
     requester_name: Mapped[str | None] = mapped_column(sa.String(200))
@@ -67,6 +69,7 @@ class Referral(db.Model):
     unit: Mapped[Unit | None] = relationship(lazy="raise")
     referred_by: Mapped[Account | None] = relationship(foreign_keys=[referred_by_id], lazy="raise")
     peer_profile: Mapped[PeerProfile | None] = relationship(lazy="raise")
+    wanted_domain: Mapped[LivedExperienceDomain | None] = relationship(lazy="raise")
     events: Mapped[list[ReferralEvent]] = relationship(back_populates="referral", lazy="raise",
                                                        order_by="ReferralEvent.id", cascade="all, delete-orphan")
 
@@ -84,6 +87,8 @@ class ReferralEvent(db.Model):
     to_status: Mapped[str] = mapped_column(sa.String(10))
     peer_profile_id: Mapped[int | None] = mapped_column(sa.ForeignKey("peer_profile.id"))
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    # A step to "on hold" keeps its review date, so the history shows every date set, not just the last.
+    review_on: Mapped[date | None]
 
     referral: Mapped[Referral] = relationship(back_populates="events", lazy="raise")
     actor: Mapped[Account | None] = relationship(lazy="raise")

@@ -12,7 +12,7 @@ from peer_support.audit.services import record
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.pagination import Page
-from peer_support.peers.models import MEETING_FORMATS, PeerProfile
+from peer_support.peers.models import MEETING_FORMATS, LivedExperienceDomain, PeerProfile
 from peer_support.people.models import ServiceUser
 from peer_support.referrals.history import record_event
 from peer_support.referrals.models import CARE_STAGES, Referral, ReferralEvent
@@ -32,6 +32,7 @@ class ReferralData:
     agreed_to_contact: bool = False
     preferred_formats: list[str] = field(default_factory=list)
     constraints: str | None = None
+    wanted_domain_id: int | None = None
     on_hold: bool = False
     review_on: date | None = None
 
@@ -52,6 +53,9 @@ def check_referral(person: ServiceUser | None, data: ReferralData, *, now: datet
         raise DomainError(_l("Choose the stage in care."), field="care_stage")
     if not set(data.preferred_formats) <= set(MEETING_FORMATS):
         raise DomainError(_l("Unknown meeting format."), field="preferred_formats")
+    if data.wanted_domain_id is not None and not db.session.scalar(
+            sa.select(LivedExperienceDomain.is_active).where(LivedExperienceDomain.id == data.wanted_domain_id)):
+        raise DomainError(_l("Choose a lived experience from the list."), field="wanted_domain_id")
     if not data.agreed_to_contact:
         raise DomainError(_l("A peer worker contacts only people who agreed to it. Ask the person first; if they "
                              "do not agree yet, do not refer them now."), field="agreed_to_contact")
@@ -71,10 +75,11 @@ def create_staff_referral(actor, person: ServiceUser, data: ReferralData, *, ip:
         reason=_clean(data.reason), care_stage=data.care_stage, information_given=_clean(data.information_given),
         information_page_given=bool(data.information_page_given), agreed_to_contact=True,
         preferred_formats=[f for f in MEETING_FORMATS if f in data.preferred_formats],
-        constraints=_clean(data.constraints), review_on=data.review_on if data.on_hold else None,
+        constraints=_clean(data.constraints), wanted_domain_id=data.wanted_domain_id,
+        review_on=data.review_on if data.on_hold else None,
         created_at=now, updated_at=now)
     record_event(referral, actor=actor, to_status="on_hold" if data.on_hold else "new", now=now,
-                 reason=None)
+                 reason=None, review_on=referral.review_on)
     db.session.add(referral)
     db.session.flush()
     record("referrals.create", actor=actor, object_type="referral", object_id=referral.id, ip=ip, now=now,
@@ -108,7 +113,7 @@ def get_referral(referral_id: int) -> Referral | None:
     """A referral with its person, unit, referrer, worker and history (with each step's actor)."""
     return db.session.scalar(
         _with_what_referrers_see(sa.select(Referral))
-        .options(joinedload(Referral.referred_by),
+        .options(joinedload(Referral.referred_by), joinedload(Referral.wanted_domain),
                  selectinload(Referral.events).joinedload(ReferralEvent.actor))
         .where(Referral.id == referral_id)
     )

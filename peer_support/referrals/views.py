@@ -1,4 +1,5 @@
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,6 +9,7 @@ from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import choices, show_form_error
 from peer_support.peers.labels import FORMAT_LABELS
+from peer_support.peers.services import list_domains
 from peer_support.people import services as people
 from peer_support.people.forms import NewPersonFieldsForm
 from peer_support.people.views import get_person_or_404, person_choices, person_data
@@ -47,7 +49,16 @@ def _referral_data(form) -> services.ReferralData:
         unit_id=form.unit_id.data, reason=form.reason.data, care_stage=form.care_stage.data,
         information_given=form.information_given.data, information_page_given=form.information_page_given.data,
         agreed_to_contact=form.agreed_to_contact.data, preferred_formats=form.preferred_formats.data or [],
-        constraints=form.constraints.data, on_hold=form.on_hold.data, review_on=form.review_on.data)
+        constraints=form.constraints.data, wanted_domain_id=form.wanted_domain_id.data, on_hold=form.on_hold.data,
+        review_on=form.review_on.data)
+
+
+def _new_referral_form() -> ReferralForm:
+    form = ReferralForm()
+    locale = str(get_locale())
+    form.wanted_domain_id.choices = choices([("", _("No preference"))] + [
+        (domain.id, domain.name(locale)) for domain in list_domains(active_only=True)])
+    return form
 
 
 def _show_error(error: DomainError, *forms) -> None:
@@ -99,7 +110,7 @@ def create():
 
 def _create_for_person(person_id: int):
     person = get_person_or_404(person_id)
-    form = ReferralForm()
+    form = _new_referral_form()
     form.unit_id.choices = choices((unit.id, f"{unit.code} — {unit.name}") for unit in person.units)
     if form.validate_on_submit():
         response = _refer(person, form)
@@ -111,7 +122,7 @@ def _create_for_person(person_id: int):
 
 def _create_with_new_person():
     """Refer someone who has no record yet: the record is created in the same step, after the duplicate check."""
-    form = ReferralForm()
+    form = _new_referral_form()
     units = people.units_for_new_records(current_user)
     form.unit_id.choices = choices((unit.id, f"{unit.code} — {unit.name}") for unit in units)
     person_form = NewPersonFieldsForm(prefix="person")

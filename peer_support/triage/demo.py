@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from peer_support.auth.models import Account
+from peer_support.people.models import ServiceUser
+from peer_support.units.models import account_unit
 from peer_support.extensions import db
 from peer_support.timezones import local_date
 from peer_support.triage import services
@@ -17,9 +19,10 @@ DECLINE_REASONS = ["Je connais la famille de la personne.", "Mon agenda est comp
 def add_demo_triage(rng, referrals, profiles, coordinator, now: datetime) -> None:
     """Move new demo referrals through the workflow (through the real services, so history and audit follow).
 
-    One proposed and one declined then proposed again, some accepted, most of the
-    rest active with accepted workers, one on hold until a review date, one closed;
-    the others stay new or triaged for the queue.
+    The people who have an account (the demo service users) are accompanied by a
+    worker of their unit. Of the others: one proposed and one declined then proposed
+    again, one on hold until a review date, one closed; most of the rest active
+    with accepted workers, some accepted, some triaged, a few left new for the queue.
     """
     waiting = sorted((r for r in referrals if r.status == "new"), key=lambda r: r.id)
     workers = [p for p in profiles if p.status == "active"]
@@ -29,9 +32,18 @@ def add_demo_triage(rng, referrals, profiles, coordinator, now: datetime) -> Non
     accounts = {a.id: a for a in db.session.scalars(
         sa.select(Account).where(Account.id.in_([p.account_id for p in workers])))}
     load = {p.id: 0 for p in workers}
+    worker_units: dict[int, set[int]] = {}
+    for account_id, unit_id in db.session.execute(
+            sa.select(account_unit.c.account_id, account_unit.c.unit_id)
+            .where(account_unit.c.account_id.in_(list(accounts)))):
+        worker_units.setdefault(account_id, set()).add(unit_id)
+    with_account = set(db.session.scalars(
+        sa.select(ServiceUser.id).where(ServiceUser.account_id.is_not(None),
+                                        ServiceUser.id.in_([r.service_user_id for r in waiting]))))
 
-    def worker_with_room(exclude=None):
-        free = [p for p in workers if load[p.id] < p.max_caseload and p.id != exclude]
+    def worker_with_room(exclude=None, unit_id=None):
+        free = [p for p in workers if load[p.id] < p.max_caseload and p.id != exclude
+                and (unit_id is None or unit_id in worker_units.get(p.account_id, ()))]
         return rng.choice(free) if free else None
 
     def at(referral, days: int) -> datetime:
@@ -39,7 +51,7 @@ def add_demo_triage(rng, referrals, profiles, coordinator, now: datetime) -> Non
         return min((referral.created_at or now) + timedelta(days=days), now)
 
     def propose(referral, when, exclude=None):
-        profile = worker_with_room(exclude)
+        profile = worker_with_room(exclude, referral.unit_id) or worker_with_room(exclude)
         if profile is None:
             return None
         services.propose(coordinator, referral, profile.id, ip=None, now=when)
@@ -49,10 +61,12 @@ def add_demo_triage(rng, referrals, profiles, coordinator, now: datetime) -> Non
         services.accept(accounts[profile.account_id], referral, ip=None, now=when)
         load[profile.id] += 1
 
+    linked = [r for r in waiting if r.service_user_id in with_account]
+    waiting = [r for r in waiting if r.service_user_id not in with_account]
     plan = ["proposed", "declined", "on_hold", "closed"]
     share = len(waiting) - len(plan)
-    plan += ["active"] * (share * 4 // 10) + ["accepted"] * (share // 10) + ["triaged"] * (share // 10)
-    for referral, target in zip(waiting, plan):
+    plan += ["active"] * (share * 6 // 10) + ["accepted"] * max(1, share // 10) + ["triaged"] * (share // 10)
+    for referral, target in list(zip(linked, ["active"] * len(linked))) + list(zip(waiting, plan)):
         if target == "triaged":
             services.mark_triaged(coordinator, referral, ip=None, now=at(referral, 1))
         elif target == "proposed":

@@ -56,7 +56,7 @@ def load_referral(referral_id: int) -> Referral | None:
     return db.session.scalar(
         sa.select(Referral)
         .options(joinedload(Referral.service_user).selectinload(ServiceUser.units),
-                 joinedload(Referral.unit), joinedload(Referral.referred_by),
+                 joinedload(Referral.unit), joinedload(Referral.referred_by), joinedload(Referral.wanted_domain),
                  joinedload(Referral.peer_profile).joinedload(PeerProfile.account),
                  selectinload(Referral.events).joinedload(ReferralEvent.actor))
         .where(Referral.id == referral_id)

@@ -110,12 +110,13 @@ def _check_proposed_to(actor, referral: Referral) -> int:
 
 
 def _step(actor, referral: Referral, to_status: str, *, now: datetime, reason: str | None = None,
-          peer_profile_id: int | None = None, only_from: tuple[str, ...] | None = None) -> str:
+          peer_profile_id: int | None = None, only_from: tuple[str, ...] | None = None,
+          review_on: date | None = None) -> str:
     """Check the step is allowed, take it, keep it in the history; returns the status it came from."""
     _check_step(referral, to_status, only_from)
     from_status = referral.status
     record_event(referral, actor=actor, to_status=to_status, now=now, reason=reason,
-                 peer_profile_id=peer_profile_id)
+                 peer_profile_id=peer_profile_id, review_on=review_on)
     return from_status
 
 
@@ -136,6 +137,17 @@ def caseload_counts(profile_ids) -> dict[int, int]:
     counts = dict.fromkeys(ids, 0)
     counts.update({profile_id: int(n) for profile_id, n in rows})
     return counts
+
+
+def in_caseload(profile_id: int, person_ids) -> set[int]:
+    """Which of these people the worker accompanies now (an accepted or active referral), in one query."""
+    ids = sorted({int(i) for i in person_ids})
+    if not ids:
+        return set()
+    return set(db.session.scalars(
+        sa.select(Referral.service_user_id).where(
+            Referral.peer_profile_id == profile_id, Referral.status.in_(CASELOAD_STATUSES),
+            Referral.service_user_id.in_(ids))))
 
 
 def record_view(actor, referral: Referral, *, ip: str | None, now: datetime) -> None:
@@ -217,7 +229,8 @@ def put_on_hold(actor, referral: Referral, *, review_on: date | None, reason: st
     if review_on is None or review_on <= local_date(now):
         raise DomainError(_l("Choose a review date after today."), field="review_on")
     reason = _check_reason(reason, required=True, message=_l("Say why the referral waits."))
-    from_status = _step(actor, referral, "on_hold", now=now, reason=reason, peer_profile_id=referral.peer_profile_id)
+    from_status = _step(actor, referral, "on_hold", now=now, reason=reason, peer_profile_id=referral.peer_profile_id,
+                        review_on=review_on)
     referral.review_on = review_on
     record("triage.hold", actor=actor, object_type="referral", object_id=referral.id, ip=ip, now=now,
            details=_details(from_status, referral, review_on=review_on.isoformat()))

@@ -72,8 +72,11 @@ def get_referral_or_404(referral_id: int):
     return referral
 
 
-def _wanted_domain_ids() -> list[int]:
-    return [int(value) for value in request.args.getlist("domain") if value.isdigit()]
+def _wanted_domain_ids(referral) -> list[int]:
+    """The domains ticked on the page once the coordinator ranked again; the referral's own choice before."""
+    if request.args.get("ranked"):
+        return [int(value) for value in request.args.getlist("domain") if value.isdigit()]
+    return [referral.wanted_domain_id] if referral.wanted_domain_id else []
 
 
 def _render_show(referral, posted: str | None = None, form=None, status: int = 200):
@@ -81,7 +84,7 @@ def _render_show(referral, posted: str | None = None, form=None, status: int = 2
     steps = services.allowed_steps(referral)
     suggestions = []
     if referral.status in ("new", "triaged"):
-        suggestions = matching.suggest_for(referral, wanted_domain_ids=_wanted_domain_ids())
+        suggestions = matching.suggest_for(referral, wanted_domain_ids=_wanted_domain_ids(referral))
         forms["propose"].peer_profile_id.choices = choices(
             [("", _("Choose a peer worker"))]
             + [(s.profile.id, s.name + (" — " + _("caseload full") if s.full else "")) for s in suggestions])
@@ -89,7 +92,7 @@ def _render_show(referral, posted: str | None = None, form=None, status: int = 2
     domains = [(d.id, d.name(locale)) for d in list_domains(active_only=True)]
     names = queue.worker_names(event.peer_profile_id for event in referral.events)
     return render_template("triage/show.html", referral=referral, forms=forms, steps=steps,
-                           suggestions=suggestions, domains=domains, wanted_domains=set(_wanted_domain_ids()),
+                           suggestions=suggestions, domains=domains, wanted_domains=set(_wanted_domain_ids(referral)),
                            worker_names=names, resume_to=services.resume_status(referral)
                            if referral.status == "on_hold" else None), status
 

@@ -6,6 +6,7 @@ from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.referrals.history import record_event
 from peer_support.referrals.models import Referral
+from tests.peers.conftest import domains  # noqa: F401  (shared fixtures)
 from tests.people.conftest import make_person, units  # noqa: F401  (shared fixtures)
 from tests.peers.conftest import make_profile  # noqa: F401
 

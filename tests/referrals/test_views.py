@@ -269,3 +269,20 @@ def test_my_referrals_run_a_constant_number_of_queries(app, client, signed_in, u
     few = _statements(app, url, client)
     add(45)
     assert _statements(app, url, client) == few
+
+
+def test_the_lived_experience_wanted_is_kept_and_an_inactive_one_refused(client, signed_in, units, make_person,
+                                                                         domains):
+    person = make_person("Léa", units=[units[0]])
+    signed_in("staff", units=[units[0]], locale="en")
+    domains[2].is_active = False
+    db.session.commit()
+    page = client.get(f"/referrals/new?person={person.id}").get_data(as_text=True)
+    assert "Bipolar disorder" in page and "Breast cancer" not in page
+    refused = client.post(f"/referrals/new?person={person.id}",
+                          data=_referral_form(units[0], wanted_domain_id=str(domains[2].id)))
+    assert has_field_error(refused.get_data(as_text=True), "wanted_domain_id") and _count(Referral) == 0
+    response = client.post(f"/referrals/new?person={person.id}",
+                           data=_referral_form(units[0], wanted_domain_id=str(domains[1].id)))
+    assert db.session.scalar(sa.select(Referral)).wanted_domain_id == domains[1].id
+    assert "Bipolar disorder" in client.get(response.headers["Location"]).get_data(as_text=True)

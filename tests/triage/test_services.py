@@ -296,3 +296,19 @@ def test_the_demo_moves_referrals_through_the_workflow(app, team, make_referral,
     assert all(r.peer_profile_id != profiles[2].id for r in referrals)  # never a worker on leave
     counts = services.caseload_counts(p.id for p in profiles)
     assert all(counts[p.id] <= p.max_caseload for p in profiles)
+
+
+def test_the_history_keeps_every_review_date(app, team):
+    from peer_support.triage.queue import load_referral
+    from tests.triage.conftest import new_referral
+
+    coordinator, _profile, _account = team
+    referral = new_referral()
+    first, second = _tomorrow() + timedelta(days=10), _tomorrow() + timedelta(days=40)
+    services.put_on_hold(coordinator, referral, review_on=first, reason="Phase aiguë", ip=None, now=utcnow())
+    services.resume(coordinator, referral, ip=None, now=utcnow())
+    services.put_on_hold(coordinator, referral, review_on=second, reason="Encore trop tôt", ip=None, now=utcnow())
+    db.session.commit()
+    referral = load_referral(referral.id)
+    assert [event.review_on for event in referral.events if event.to_status == "on_hold"] == [first, second]
+    assert referral.review_on == second

@@ -77,8 +77,23 @@ def test_wanted_domains_rerank_the_suggestions(client, signed_in, domains, refer
     signed_in("coordinator", locale="en")
     page = client.get(f"/triage/{referral.id}").get_data(as_text=True)
     assert page.index("Aaron") < page.index("Zelda")
-    page = client.get(f"/triage/{referral.id}?domain={domains[1].id}").get_data(as_text=True)
+    page = client.get(f"/triage/{referral.id}?ranked=1&domain={domains[1].id}").get_data(as_text=True)
     assert page.index("Zelda") < page.index("Aaron") and "shares: Bipolar disorder" in page
+
+
+def test_the_domain_asked_by_the_referral_ranks_first_until_the_coordinator_unticks_it(
+        client, signed_in, domains, referral, make_profile):
+    plain = make_profile()
+    sharing = make_profile(shared=[domains[1]])
+    db.session.get(Account, plain.account_id).name = "Aaron"
+    db.session.get(Account, sharing.account_id).name = "Zelda"
+    referral.wanted_domain_id = domains[1].id
+    db.session.commit()
+    signed_in("coordinator", locale="en")
+    page = client.get(f"/triage/{referral.id}").get_data(as_text=True)
+    assert page.index("Zelda") < page.index("Aaron") and "The referral asks for: Bipolar disorder" in page
+    page = client.get(f"/triage/{referral.id}?ranked=1").get_data(as_text=True)
+    assert page.index("Aaron") < page.index("Zelda")
 
 
 def test_coordinator_proposes_and_the_worker_accepts(app, client, signed_in, referral, make_profile):
