@@ -1,0 +1,100 @@
+"""The people a peer worker accompanies, each with their last and next meeting, in a constant number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
+
+from peer_support.audit.services import record
+from peer_support.auth.models import Account
+from peer_support.extensions import db
+from peer_support.meetings.models import Meeting, MeetingParticipant
+from peer_support.pagination import Page
+from peer_support.peers.models import PeerProfile
+from peer_support.people.models import ServiceUser
+from peer_support.referrals.models import Referral
+
+# The accompaniments a worker holds: accepted (first contact to make), active, or paused with the worker kept.
+CASELOAD_PAGE_STATUSES = ("accepted", "active", "on_hold")
+# Taking part in a meeting: enrolled (not yet marked) or attended; absent and cancelled do not count.
+TOOK_PART = ("enrolled", "attended")
+SORTS = ("name", "status", "last_meeting", "next_meeting", "since")
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    referral: Referral
+    last_meeting_at: datetime | None
+    next_meeting_at: datetime | None
+
+    @property
+    def person(self) -> ServiceUser:
+        return self.referral.service_user
+
+    def days_since_last_meeting(self, now: datetime) -> int | None:
+        return (now - self.last_meeting_at).days if self.last_meeting_at else None
+
+    def days_since_accepted(self, now: datetime) -> int | None:
+        return (now - self.referral.accepted_at).days if self.referral.accepted_at else None
+
+
+def _meeting_times(profile_id: int, *, statuses: tuple[str, ...], aggregate, after: datetime | None = None):
+    """Per person, the first or last start of this worker's meetings in these statuses they took part in."""
+    query = (sa.select(MeetingParticipant.service_user_id.label("person_id"),
+                       aggregate(Meeting.starts_at).label("at"))
+             .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+             .where(Meeting.peer_profile_id == profile_id, Meeting.status.in_(statuses),
+                    MeetingParticipant.status.in_(TOOK_PART))
+             .group_by(MeetingParticipant.service_user_id))
+    if after is not None:
+        query = query.where(Meeting.starts_at >= after)
+    return query.subquery()
+
+
+def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", descending: bool = False,
+             status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the worker's accompaniments, sorted; two queries whatever the caseload size."""
+    last = _meeting_times(profile_id, statuses=("held",), aggregate=sa.func.max)
+    upcoming = _meeting_times(profile_id, statuses=("planned",), aggregate=sa.func.min, after=now)
+    statuses = (status,) if status in CASELOAD_PAGE_STATUSES else CASELOAD_PAGE_STATUSES
+    where = (Referral.peer_profile_id == profile_id, Referral.status.in_(statuses),
+             Referral.service_user_id.is_not(None))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where))
+    order = {
+        "name": ServiceUser.display_name,
+        "status": Referral.status,
+        # Longest without a meeting first: people never met come first, then the oldest last meeting.
+        "last_meeting": last.c.at.asc().nulls_first() if not descending else last.c.at.desc().nulls_last(),
+        "next_meeting": upcoming.c.at.asc().nulls_last() if not descending else upcoming.c.at.desc().nulls_last(),
+        "since": Referral.accepted_at,
+    }
+    key = order.get(sort, order["last_meeting"])
+    if sort in ("name", "status", "since"):
+        key = key.desc() if descending else key.asc()
+    page = max(1, page)
+    rows = db.session.execute(
+        sa.select(Referral, last.c.at, upcoming.c.at)
+        .join(Referral.service_user)
+        .outerjoin(last, last.c.person_id == Referral.service_user_id)
+        .outerjoin(upcoming, upcoming.c.person_id == Referral.service_user_id)
+        .options(contains_eager(Referral.service_user))
+        .where(*where)
+        .order_by(key, ServiceUser.display_name, Referral.id)
+        .limit(per_page).offset((page - 1) * per_page))
+    items = [CaseloadRow(referral, last_at, next_at) for referral, last_at, next_at in rows]
+    return Page(items=items, page=page, per_page=per_page, total=int(total or 0))
+
+
+def worker_choices() -> list[tuple[int, str]]:
+    """(profile id, name) of every worker who has not left, by name: the coordinator's chooser."""
+    return [(profile_id, name) for profile_id, name in db.session.execute(
+        sa.select(PeerProfile.id, Account.name).join(Account, Account.id == PeerProfile.account_id)
+        .where(PeerProfile.status != "left").order_by(Account.name, PeerProfile.id))]
+
+
+def record_view(actor, profile_id: int, *, ip: str | None, now: datetime) -> None:
+    """The caseload lists people accompanied: every view is audited."""
+    record("caseload.view", actor=actor, object_type="peer_profile", object_id=profile_id, ip=ip, now=now)
