@@ -87,7 +87,14 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": _int("WTF_CSRF_TIME_LIMIT", 3600 * 8),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "AUDIT_PAGE_SIZE": 50,
+        # Outgoing mail: through MAIL_SERVER when set, else written as .eml files to OUTBOX_DIR.
         "OUTBOX_DIR": str(instance / "outbox"),
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", "").strip() or None,
+        "MAIL_PORT": _int("MAIL_PORT", 587),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "peer-support@localhost",
         # Training certificates: outside the web root, at most this size (PDF, PNG or JPEG).
         "CERTIFICATE_DIR": os.environ.get("CERTIFICATE_DIR") or str(instance / "certificates"),
         "CERTIFICATE_MAX_BYTES": _int("CERTIFICATE_MAX_BYTES", 5 * 1024 * 1024),

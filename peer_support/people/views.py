@@ -1,4 +1,4 @@
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -99,8 +99,17 @@ def show(person_id: int):
     # The coordinator sees every referral of the person; staff only those they made.
     referrals = referrals_of_person(person.id, referred_by_id=None if permissions.is_coordinator(current_user)
                                     else current_user.id)
+    from peer_support.becoming.services import interest_of
+    from peer_support.forms import ConfirmForm
+    from peer_support.myspace.invitations import open_invitations_of
+
+    # The coordinator follows the person's account invitations and wish to become a peer worker.
+    coordinator = permissions.is_coordinator(current_user)
+    open_invitations = open_invitations_of(person.id, now=utcnow()) if coordinator and not person.account else []
+    interest = interest_of(person.id) if coordinator else None
     services.record_view(current_user, person, ip=client_ip(), now=utcnow())
-    page = render_template("people/show.html", person=person, referrals=referrals)
+    page = render_template("people/show.html", person=person, referrals=referrals,
+                           open_invitations=open_invitations, interest=interest, confirm=ConfirmForm())
     db.session.commit()  # after rendering: the commit expires what the page shows
     return page
 
@@ -148,3 +157,61 @@ def create_account(person_id: int):
                   "success")
             return redirect(url_for("people.show", person_id=person.id))
     return render_template("people/account.html", form=form, person=person)
+
+
+# --- Account invitations by e-mail link (issue 4; services in peer_support/myspace/invitations.py) ---
+
+@blueprint.route("/<int:person_id>/invite", methods=["GET", "POST"])
+def invite(person_id: int):
+    from peer_support.myspace import invitations
+    from peer_support.myspace.forms import InviteForm
+
+    person = get_person_or_404(person_id)
+    if not permissions.can_invite_person(current_user, person):
+        abort(404)
+    form = InviteForm()
+    if form.validate_on_submit():
+        now = utcnow()
+        try:
+            invitation = invitations.invite(
+                current_user, person, email=form.email.data,
+                link_for=lambda token: url_for("myspace.invitation", token=token, _external=True),
+                config=current_app.config, ip=client_ip(), now=now)
+        except DomainError as error:
+            db.session.rollback()
+            person = services.get_person(person_id)
+            show_form_error(form, error)
+        except OSError:
+            # The mail server refused or could not be reached: nothing is kept, the coordinator may retry.
+            db.session.rollback()
+            person = services.get_person(person_id)
+            flash(_("The invitation could not be sent: the mail server did not answer. Try again later."), "danger")
+        else:
+            db.session.commit()
+            flash(_("The invitation is sent to %(email)s. The link works for 7 days.", email=invitation.email),
+                  "success")
+            return redirect(url_for("people.show", person_id=person_id))
+    return render_template("people/invite.html", form=form, person=person,
+                           open_invitations=invitations.open_invitations_of(person.id, now=utcnow()))
+
+
+@blueprint.post("/<int:person_id>/invitations/<int:invitation_id>/revoke")
+def revoke_invitation(person_id: int, invitation_id: int):
+    from peer_support.forms import ConfirmForm
+    from peer_support.myspace import invitations
+
+    person = get_person_or_404(person_id)
+    invitation = invitations.get_invitation(person.id, invitation_id)
+    if invitation is None:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        invitations.revoke(current_user, invitation, ip=client_ip(), now=utcnow())
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(_("The invitation is withdrawn: its link no longer works."), "success")
+    return redirect(url_for("people.show", person_id=person_id))
