@@ -312,3 +312,6 @@ def create_domain(domain_id: int | None = None):
             flash(_("The list of lived-experience domains is saved."), "success")
             return redirect(url_for("peers.domains"))
     return render_template("peers/domain_form.html", form=form, domain=domain)
+
+
+from peer_support.peers import activity_views  # noqa: E402,F401  (the activity summary, same blueprint)
