@@ -66,7 +66,7 @@ def _init_extensions(app: Flask) -> None:
 # its views are imported here, once every model is known, so that importing a
 # feature's models or services never drags in the views of others.
 FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
-            "triage", "people", "referrals")
+            "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -14,8 +14,11 @@ from peer_support.auth.models import Account
 from peer_support.auth.passwords import hash_password, password_problems
 from peer_support.db import utcnow
 from peer_support.extensions import db
+from peer_support.meetings.demo import add_demo_meetings
+from peer_support.myspace.demo import add_demo_myspace
 from peer_support.peers.demo import add_demo_peers
 from peer_support.people.demo import add_demo_people
+from peer_support.rooms.demo import add_demo_rooms
 from peer_support.supervision.demo import add_demo_supervision
 from peer_support.training.demo import add_demo_training
 from peer_support.triage.demo import add_demo_triage
@@ -104,12 +107,15 @@ def load_demo_data(*, size: str, seed: int, password: str) -> list[DemoAccount]:
     today = now.date()
     # Each feature adds its own objects, so the demo always shows the whole product.
     profiles = add_demo_peers(db.session, rng, peer_accounts, staff_accounts, today, now)
-    add_demo_training(rng, profiles, now)
+    programmes = add_demo_training(rng, profiles, now)
     add_demo_supervision(rng, profiles, staff_accounts, accounts["coordination"], now)
     people = add_demo_people(rng, units, [a for a in everyone if a.role == "staff"], now,
                              service_user_accounts=[accounts["usager.paul"], accounts["usager.ines"],
                                                     accounts["usager.theo"]])
     add_demo_triage(rng, people.referrals, profiles, accounts["coordination"], now)
+    rooms = add_demo_rooms(rng, units, accounts["coordination"], now)
+    add_demo_meetings(rng, now, rooms)
+    add_demo_myspace(rng, people.people, programmes, accounts["coordination"], now)
     return created
 
 

@@ -31,7 +31,16 @@ def format_hours(hours) -> str:
     return format_decimal(hours if hours is not None else 0, format="#,##0.#")
 
 
+def format_minutes(minutes) -> str:
+    """A duration as people write it in both languages: 45 min, 2 h, 3 h 45."""
+    hours, rest = divmod(int(minutes or 0), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 def register_template_filters(app) -> None:
     app.jinja_env.filters["hours"] = format_hours
+    app.jinja_env.filters["minutes"] = format_minutes
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["date"] = lambda value, fmt="medium": format_date(value, fmt) if value else ""

@@ -254,6 +254,115 @@ def is_proposed_worker(actor, referral) -> bool:
 # The "What is a peer worker?" page and the contact form are public; only the coordinator edits the page.
 can_edit_information_pages = is_coordinator
 
+# --- Caseload: the people a worker accompanies (issue 4) -----------------------
+
+def can_view_caseload(actor, profile) -> bool:
+    """The worker's own caseload, and the coordinator's view of any worker's (never staff or supervisors)."""
+    return is_coordinator(actor) or (has_role("peer_worker")(actor) and is_own_profile(actor, profile))
+
+
+# --- The service user's own space, invitations, becoming a peer worker (issues 3 and 4) ---
+
+# My space: a service_user account; the pages show only the record linked to it (never one chosen by id).
+can_use_my_space = has_role("service_user")
+# Following service users' wish to become peer workers (list, status, notes, linked programmes).
+can_follow_peer_work_interests = is_coordinator
+
+
+def can_invite_person(actor, person) -> bool:
+    """Sending the person an e-mail link to create their own account: the coordinator, while they have none."""
+    return is_coordinator(actor) and person.account_id is None
+
+
+def is_own_record(actor, person) -> bool:
+    """The service user whose record this is (their account is linked to it)."""
+    return (has_role("service_user")(actor) and person is not None and person.account_id is not None
+            and person.account_id == actor.id)
+
+
+def can_view_peer_work_interest(actor, interest) -> bool:
+    """The coordinator, and the person themself (its service_user must be loaded). Nobody else."""
+    return is_coordinator(actor) or is_own_record(actor, interest.service_user)
+
+
+# --- Meetings (issue 5) -------------------------------------------------------
+
+def leads_meeting(actor, meeting) -> bool:
+    """The peer worker who leads this meeting (its peer_profile must be loaded)."""
+    return (has_role("peer_worker")(actor) and meeting.peer_profile is not None
+            and meeting.peer_profile.account_id == actor.id)
+
+
+def co_facilitates_meeting(actor, meeting) -> bool:
+    """A member of staff co-facilitating this meeting (its co_facilitators must be loaded)."""
+    return has_role("staff")(actor) and any(account.id == actor.id for account in meeting.co_facilitators)
+
+
+def can_view_meeting(actor, meeting) -> bool:
+    """The meeting and its participants: its worker, its co-facilitators, the coordinator. Referrers see only
+    dates, format and status on the referral page; service users use their own space; 404 for anyone else."""
+    return is_coordinator(actor) or leads_meeting(actor, meeting) or co_facilitates_meeting(actor, meeting)
+
+
+def can_read_meeting_notes(actor, meeting) -> bool:
+    """Private notes: the peer worker who leads the meeting, nobody else (not the coordinator)."""
+    return leads_meeting(actor, meeting)
+
+
+def can_read_team_summary(actor, meeting) -> bool:
+    """The summary for the care team: its worker; co-facilitators and the coordinator once the person agreed."""
+    return leads_meeting(actor, meeting) or (
+        bool(meeting.team_summary_agreed) and (is_coordinator(actor) or co_facilitates_meeting(actor, meeting)))
+
+
+def can_change_meeting(actor, meeting) -> bool:
+    """Changing, holding, cancelling, enrolling: the peer worker who leads it."""
+    return leads_meeting(actor, meeting)
+
+
+# Who may open a worker's list of meetings (the coordinator any worker's, a worker their own).
+can_list_meetings = has_role("coordinator", "peer_worker")
+# Who plans and logs meetings.
+can_plan_meetings = has_role("peer_worker")
+# The topic vocabulary.
+can_manage_meeting_topics = is_coordinator
+
+
+# --- Rooms and calendars (issue 5) ---------------------------------------------
+
+# Rooms, their closures: the coordinator manages them.
+can_manage_rooms = is_coordinator
+# Finding a free room and a room's week: every professional who books rooms. Rooms are not health
+# data, so each sees every unit's rooms; who booked a room is shown only as below.
+can_find_rooms = has_role("coordinator", "staff", "peer_worker")
+# The personal calendar feed: every role that takes part in meetings.
+can_have_calendar_feed = has_role("peer_worker", "service_user", "staff")
+# A worker's week: the coordinator any worker's, a worker their own (the loader checks which).
+can_reach_worker_week = has_role("coordinator", "peer_worker")
+
+
+def takes_part_in_meeting(actor, meeting) -> bool:
+    """A service user enrolled in this meeting (its participants and their records must be loaded)."""
+    return has_role("service_user")(actor) and any(
+        p.service_user is not None and p.service_user.account_id == actor.id for p in meeting.participants)
+
+
+def can_see_booking_details(actor, meeting) -> bool:
+    """Who booked a room and for what (a room's week): the meeting's worker and the coordinator; others see
+    "Booked" and the time (its peer_profile must be loaded)."""
+    return is_coordinator(actor) or leads_meeting(actor, meeting)
+
+
+def can_download_meeting_calendar(actor, meeting) -> bool:
+    """A meeting's .ics file: its worker, its co-facilitators, the coordinator, the people enrolled."""
+    return (is_coordinator(actor) or leads_meeting(actor, meeting) or co_facilitates_meeting(actor, meeting)
+            or takes_part_in_meeting(actor, meeting))
+
+
+def can_view_worker_week(actor, profile) -> bool:
+    return is_coordinator(actor) or (has_role("peer_worker")(actor) and is_own_profile(actor, profile))
+
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -265,6 +374,10 @@ PUBLIC_ENDPOINTS = frozenset({
     "information.peer_worker",
     "information.contact",
     "information.contact_sent",
+    # Account invitation by e-mail link (issue 4): the token is the key; a bad one gets one neutral page
+    "myspace.invitation",
+    # Personal calendar feed (issue 5): calendar applications cannot sign in; the HMAC address is the key
+    "calendars.feed",
 })
 
 # Endpoint -> rule on the signed-in account.
@@ -295,6 +408,7 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "peers.delete_slot": has_role("coordinator", "peer_worker"),
     "peers.add_absence": has_role("coordinator", "peer_worker"),
     "peers.delete_absence": has_role("coordinator", "peer_worker"),
+    "peers.activity_summary": has_role("coordinator", "staff", "peer_worker"),
     "peers.roster": is_coordinator,
     "peers.roster_csv": is_coordinator,
     "peers.domains": is_coordinator,
@@ -356,6 +470,58 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "triage.accept": can_answer_proposals,
     "triage.decline": can_answer_proposals,
     "triage.start_mine": can_answer_proposals,
+    # Account invitations by e-mail (issue 4; the loader get_person_or_404 hides records the actor may not see)
+    "people.invite": is_coordinator,
+    "people.revoke_invitation": is_coordinator,
+    # My space (issue 4): each page works on the signed-in account's own record only
+    "myspace.index": can_use_my_space,
+    "myspace.cancel_meeting": can_use_my_space,
+    "myspace.ask_contact": can_use_my_space,
+    "myspace.follow_up": can_use_my_space,
+    "myspace.peer_work": can_use_my_space,
+    # Becoming a peer worker (issue 3): the coordinator; the person sees their own in My space
+    "becoming.index": can_follow_peer_work_interests,
+    "becoming.export": can_follow_peer_work_interests,
+    "becoming.show": can_follow_peer_work_interests,
+    "becoming.record": can_follow_peer_work_interests,
+    # Caseload (issue 4; the view shows a worker only their own, the coordinator any worker's)
+    "caseload.index": has_role("coordinator", "peer_worker"),
+    # Meetings (issue 5; object-level rules in the loader get_meeting_or_404: 404 when not allowed)
+    "meetings.index": can_list_meetings,
+    "meetings.create": can_plan_meetings,
+    "meetings.quick_log": can_plan_meetings,
+    "meetings.show": has_role("coordinator", "staff", "peer_worker"),
+    "meetings.edit": can_plan_meetings,
+    "meetings.hold": can_plan_meetings,
+    "meetings.cancel": can_plan_meetings,
+    "meetings.missed": can_plan_meetings,
+    "meetings.enrol": can_plan_meetings,
+    "meetings.withdraw": can_plan_meetings,
+    "meetings.topics": can_manage_meeting_topics,
+    "meetings.create_topic": can_manage_meeting_topics,
+    "meetings.edit_topic": can_manage_meeting_topics,
+    "meetings.deactivate_topic": can_manage_meeting_topics,
+    "meetings.reactivate_topic": can_manage_meeting_topics,
+    # Rooms (issue 5): the coordinator manages; every professional finds a free room and sees a room's week
+    "rooms.index": can_manage_rooms,
+    "rooms.create": can_manage_rooms,
+    "rooms.edit": can_manage_rooms,
+    "rooms.deactivate": can_manage_rooms,
+    "rooms.reactivate": can_manage_rooms,
+    "rooms.closures": can_manage_rooms,
+    "rooms.remove_closure": can_manage_rooms,
+    "rooms.free": can_find_rooms,
+    "rooms.week": can_find_rooms,
+    # Calendars (issue 5; a meeting's .ics: loader get_meeting_for_calendar_or_404, 404 when not allowed;
+    # a worker's week: loader get_worker_week_or_404, 404 for another worker)
+    "calendars.meeting_ics": is_signed_in,
+    "calendars.feed_settings": can_have_calendar_feed,
+    "calendars.feed_enable": can_have_calendar_feed,
+    "calendars.feed_rotate": can_have_calendar_feed,
+    "calendars.feed_disable": can_have_calendar_feed,
+    "calendars.feed_details": can_have_calendar_feed,
+    "calendars.my_week": has_role("peer_worker"),
+    "calendars.worker_week": can_reach_worker_week,
 }
 
 

@@ -158,7 +158,9 @@ def app_config():
 
 @pytest.fixture
 def app(database, tmp_path, app_config):
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path), **app_config})
+    # Mail goes to a per-test outbox, never to the project's instance/ folder.
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path),
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), **app_config})
     app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app
@@ -216,8 +218,10 @@ def make_account(app):
 
 
 def sign_in(client, account_or_email, password: str = PASSWORD, **kwargs):
-    """Sign in through the real login form; returns the response."""
+    """Sign in through the real login form (signing out first whoever is signed in); returns the response."""
     email = getattr(account_or_email, "email", account_or_email)
+    if client.get_cookie("peer_support_session") is not None:
+        client.post("/logout")
     return client.post("/login", data={"email": email, "password": password}, **kwargs)
 
 

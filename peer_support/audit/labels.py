@@ -2,6 +2,21 @@
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS = {
+    # Meetings (issue 5)
+    "meetings.create": _l("Meeting planned or logged"),
+    "meetings.update": _l("Meeting changed"),
+    "meetings.hold": _l("Meeting marked held"),
+    "meetings.cancel": _l("Meeting cancelled"),
+    "meetings.missed": _l("Meeting marked missed"),
+    "meetings.quick_log": _l("Meeting quick-logged"),
+    "meetings.view": _l("Meeting read"),
+    "meetings.list_view": _l("Peer worker's meetings listed"),
+    "meetings.enrol": _l("Person enrolled in a group session"),
+    "meetings.withdraw": _l("Person withdrawn from a group session"),
+    "meetings.topic_create": _l("Meeting topic created"),
+    "meetings.topic_update": _l("Meeting topic changed"),
+    "meetings.topic_deactivate": _l("Meeting topic no longer offered"),
+    "meetings.topic_reactivate": _l("Meeting topic offered again"),
     "auth.login": _l("Sign-in"),
     "auth.logout": _l("Sign-out"),
     "auth.password_change": _l("Own password changed"),
@@ -44,6 +59,8 @@ ACTION_LABELS = {
     "information.page_update": _l("Information page changed"),
     "information.contact_request": _l("Contact request received (public form)"),
     "triage.view": _l("Referral opened for triage"),
+    "caseload.view": _l("Caseload viewed"),
+    "peers.activity_view": _l("Activity summary viewed"),
     "triage.mark_triaged": _l("Referral triaged"),
     "triage.propose": _l("Referral proposed to a peer worker"),
     "triage.revoke": _l("Proposal withdrawn"),
@@ -53,9 +70,35 @@ ACTION_LABELS = {
     "triage.accept": _l("Referral accepted by the peer worker"),
     "triage.decline": _l("Referral declined by the peer worker"),
     "triage.start": _l("Accompaniment started"),
+    "people.invite": _l("Account invitation sent by e-mail"),
+    "people.invite_revoke": _l("Account invitation withdrawn"),
+    "auth.invitation_accepted": _l("Account created from an invitation"),
+    "myspace.view": _l("Own space read by the person"),
+    "myspace.meeting_cancel": _l("Meeting participation cancelled by the person"),
+    "myspace.contact_request": _l("Contact asked for by the person (own space)"),
+    "myspace.follow_up_choice": _l("Follow-up choice changed by the person"),
+    "becoming.interest": _l("Wish to become a peer worker expressed"),
+    "becoming.create": _l("Wish to become a peer worker recorded by the coordinator"),
+    "becoming.update": _l("Wish to become a peer worker followed up"),
+    "becoming.view": _l("Wish to become a peer worker read"),
+    "becoming.export": _l("Wishes to become a peer worker exported"),
+    # Rooms and calendars (issue 5)
+    "rooms.create": _l("Room created"),
+    "rooms.update": _l("Room changed"),
+    "rooms.deactivate": _l("Room taken out of use"),
+    "rooms.reactivate": _l("Room back in use"),
+    "rooms.close": _l("Room closed for a period"),
+    "rooms.reopen": _l("Room closure removed"),
+    "calendars.feed_create": _l("Calendar feed turned on"),
+    "calendars.feed_rotate": _l("Calendar feed given a new address"),
+    "calendars.feed_disable": _l("Calendar feed turned off"),
+    "calendars.feed_update": _l("Calendar feed details changed"),
+    "calendars.week_view": _l("Peer worker's week of meetings read"),
 }
 
 OBJECT_TYPE_LABELS = {
+    "meeting": _l("Meeting"),
+    "meeting_topic": _l("Meeting topic"),
     "account": _l("Account"),
     "unit": _l("Unit"),
     "endpoint": _l("Page"),
@@ -69,6 +112,9 @@ OBJECT_TYPE_LABELS = {
     "service_user": _l("Service user record"),
     "information_page": _l("Information page"),
     "referral": _l("Referral"),
+    "peer_work_interest": _l("Wish to become a peer worker"),
+    "room": _l("Room"),
+    "calendar_feed": _l("Calendar feed"),
 }
 
 # actor_label values written by the system rather than typed by a person.

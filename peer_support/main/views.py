@@ -11,6 +11,11 @@ from peer_support.security import safe_next_url
 
 @blueprint.get("/")
 def home():
+    if current_user.role == "service_user":
+        # A person accompanied lands in their own space (shown here, so the address stays the home page).
+        from peer_support.myspace.views import my_space_page
+
+        return my_space_page()
     return render_template(f"main/home_{current_user.role}.html")
 
 

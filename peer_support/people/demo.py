@@ -24,6 +24,14 @@ PEOPLE = [
     ("Alex", 1996, "non_binary", "en", "email", "TS2A"),
     ("Mehdi", 1985, "man", "fr", "phone", None),
     ("Louise", None, "woman", "fr", "in_person", None),
+    # Accompanied by the demo peer workers (the triage demo makes most of these active).
+    ("Nadia", 1983, "woman", "fr", "phone", "CL3R"),
+    ("Lucas", 1999, "man", "fr", "email", "CL3R"),
+    ("Chloé", 1992, "woman", "fr", "in_person", "CL3R"),
+    ("Samir", 1988, "man", "fr", "phone", "TS2A"),
+    ("Emma", 2000, "woman", "en", "email", "TS2A"),
+    ("Antoine", 1976, "man", "fr", "secretary", "TS2A"),
+    ("Margaux", 1995, "woman", "fr", "phone", "CL3R"),
 ]
 # Stage in care, reason, what the person was told (as staff write them).
 REFERRALS = [
@@ -51,7 +59,7 @@ def _units_by_code(units):
 
 
 def add_demo_people(rng, units, staff, now, service_user_accounts=()) -> DemoPeople:
-    """About twelve records (three linked to the given service_user accounts) and staff referrals in
+    """About twenty records (three linked to the given service_user accounts) and staff referrals in
     several statuses (new, on hold, triaged, closed); `units` is a {code: Unit} mapping or a list."""
     units = _units_by_code(units)
     codes = list(units)
@@ -91,6 +99,7 @@ def add_demo_people(rng, units, staff, now, service_user_accounts=()) -> DemoPeo
 
     # The accounts' people are accompanied already (the triage demo assigns their worker); others wait.
     plan = ["new", "new", "on_hold", "triaged", "closed", "new", "triaged"]
+    plan += ["new"] * (len(result.people) - len(plan))
     for person, status in zip(result.people, plan):
         unit = person.units[0]
         referrer_ids = staff_units.get(unit.id) or list(staff_by_id)
@@ -106,7 +115,8 @@ def add_demo_people(rng, units, staff, now, service_user_accounts=()) -> DemoPeo
             constraints="Plutôt l'après-midi." if rng.random() < 0.4 else None,
             review_on=(now + timedelta(days=45)).date() if status == "on_hold" else None,
             created_at=created, updated_at=created)
-        record_event(referral, actor=referrer, to_status="on_hold" if status == "on_hold" else "new", now=created)
+        record_event(referral, actor=referrer, to_status="on_hold" if status == "on_hold" else "new", now=created,
+                     review_on=referral.review_on)
         if status in ("triaged", "closed"):
             record_event(referral, actor=None, to_status="triaged", now=created + timedelta(days=2))
         if status == "closed":
