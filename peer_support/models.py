@@ -3,6 +3,7 @@ from peer_support.audit.models import AuditEntry  # noqa: F401
 from peer_support.auth.models import Account, AuthSession, LoginAttempt  # noqa: F401
 from peer_support.calendars.models import CalendarFeed  # noqa: F401
 from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
+from peer_support.nudges.models import JobLock, Nudge, NudgeThreshold  # noqa: F401
 from peer_support.people.models import AccountInvitation, PeerWorkInterest, ServiceUser  # noqa: F401
 from peer_support.peers.models import Absence, LivedExperienceDomain, PeerDomain, PeerProfile, PresenceSlot  # noqa: F401
 from peer_support.referrals.models import InformationPage, Referral, ReferralEvent  # noqa: F401
