@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "people.create": _l("Service user record created"),
     "people.update": _l("Service user record changed"),
     "people.view": _l("Service user record read"),
+    "referrals.view": _l("Referral read"),
     "people.account_link": _l("Account opened for a service user"),
     "referrals.create": _l("Referral made by staff"),
     "information.page_update": _l("Information page changed"),

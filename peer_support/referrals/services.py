@@ -136,3 +136,9 @@ def worker_shown(referral: Referral):
     if referral.status in WORKER_SHOWN_FROM or (referral.accepted_at is not None and referral.status != "proposed"):
         return referral.peer_profile.account
     return None
+
+
+def record_view(actor, referral: Referral, *, ip: str | None, now: datetime) -> None:
+    """A referral page shows the person's record: every view of it is audited."""
+    record("referrals.view", actor=actor, object_type="referral", object_id=referral.id, ip=ip, now=now)
+    db.session.flush()

@@ -169,5 +169,8 @@ def mine():
 @blueprint.get("/<int:referral_id>")
 def show(referral_id: int):
     referral = get_referral_or_404(referral_id)
-    return render_template("referrals/show.html", referral=referral,
+    services.record_view(current_user, referral, ip=client_ip(), now=utcnow())
+    page = render_template("referrals/show.html", referral=referral,
                            reasons=permissions.can_read_referral_reasons(current_user, referral))
+    db.session.commit()  # after rendering: the commit expires what the page shows
+    return page

@@ -217,8 +217,14 @@ def test_who_reaches_referral_pages(app, client, units, make_person, make_accoun
     for who, (account, show, mine, create) in expectations.items():
         viewer = app.test_client()
         sign_in(viewer, account)
+        views_before = len(audit_entries("referrals.view"))
         response = viewer.get(f"/referrals/{referral.id}")
         assert response.status_code == show, who
+        # Every view of the page (it shows the person's record) is audited; a refused one reads nothing.
+        views = audit_entries("referrals.view")
+        assert len(views) == views_before + (show == 200), who
+        if show == 200:
+            assert (views[-1].actor_id, views[-1].object_id) == (account.id, str(referral.id)), who
         assert ("Motif confidentiel" in response.get_data(as_text=True)) == (show == 200), who
         mine_page = viewer.get("/referrals/mine")
         assert mine_page.status_code == mine, who
