@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from flask_babel import force_locale
 
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
@@ -78,7 +79,8 @@ def test_a_closure_refuses_bookings_in_its_period_only(people, make_room):
     assert booked == [] and closure.reason == "Travaux"
     with pytest.raises(DomainError) as error:
         check_room_bookable(room.id, NOON + timedelta(hours=5), NOON + timedelta(hours=6))
-    assert "closed" in str(error.value)
+    with force_locale("en"):
+        assert "closed" in str(error.value)
     # Just before and right at the end (end exclusive): bookable.
     assert check_room_bookable(room.id, NOON - timedelta(hours=1), NOON)
     assert check_room_bookable(room.id, NOON + timedelta(days=2), NOON + timedelta(days=2, hours=1))
