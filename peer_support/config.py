@@ -98,4 +98,7 @@ def from_environment(instance_path: str) -> dict:
         # Training certificates: outside the web root, at most this size (PDF, PNG or JPEG).
         "CERTIFICATE_DIR": os.environ.get("CERTIFICATE_DIR") or str(instance / "certificates"),
         "CERTIFICATE_MAX_BYTES": _int("CERTIFICATE_MAX_BYTES", 5 * 1024 * 1024),
+        # Peer workers' photos (PNG or JPEG, re-encoded without metadata), outside the web root too.
+        "PHOTO_DIR": os.environ.get("PHOTO_DIR") or str(instance / "photos"),
+        "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 3 * 1024 * 1024),
     }

@@ -72,6 +72,17 @@ def can_edit_peer_profile(actor, profile) -> bool:
     return is_coordinator(actor) or is_own_profile(actor, profile)
 
 
+def can_view_peer_photo(actor, profile) -> bool:
+    """The programme's professionals, and the service users this worker accompanies."""
+    if can_view_peer_profile(actor, profile):
+        return True
+    if not has_role("service_user")(actor):
+        return False
+    from peer_support.myspace.services import is_accompanied_by
+
+    return is_accompanied_by(actor, profile.id)
+
+
 def can_manage_peer_frame(actor) -> bool:
     """Only the coordinator opens profiles and sets status, caseload and supervisor."""
     return is_coordinator(actor)
@@ -409,6 +420,9 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "peers.add_absence": has_role("coordinator", "peer_worker"),
     "peers.delete_absence": has_role("coordinator", "peer_worker"),
     "peers.activity_summary": has_role("coordinator", "staff", "peer_worker"),
+    "peers.photo": has_role("coordinator", "staff", "peer_worker", "service_user"),
+    "peers.edit_photo": has_role("coordinator", "peer_worker"),
+    "peers.remove_photo": has_role("coordinator", "peer_worker"),
     "peers.roster": is_coordinator,
     "peers.roster_csv": is_coordinator,
     "peers.domains": is_coordinator,

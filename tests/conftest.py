@@ -158,9 +158,9 @@ def app_config():
 
 @pytest.fixture
 def app(database, tmp_path, app_config):
-    # Mail goes to a per-test outbox, never to the project's instance/ folder.
+    # Mail and photos go to per-test folders, never to the project's instance/ folder.
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path),
-                      "OUTBOX_DIR": str(tmp_path / "outbox"), **app_config})
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), "PHOTO_DIR": str(tmp_path / "photos"), **app_config})
     app.test_client_class = FreshRequestClient
     with app.app_context():
         yield app

@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "peers.experience_update": _l("Shared lived experience changed"),
     "peers.presence_add": _l("Presence time added"),
     "peers.presence_remove": _l("Presence time removed"),
+    "peers.photo_change": _l("Peer worker photo given or replaced"),
+    "peers.photo_remove": _l("Peer worker photo removed"),
     "peers.absence_add": _l("Absence added"),
     "peers.absence_remove": _l("Absence removed"),
     "peers.domain_create": _l("Lived-experience domain created"),

@@ -57,6 +57,14 @@ def my_workers(person: ServiceUser, *, today: date) -> list[PeerProfile]:
         .order_by(PeerProfile.id)).unique())
 
 
+def is_accompanied_by(account, profile_id: int) -> bool:
+    """Whether the account's own record is accompanied (accepted or active) by this worker."""
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Referral.peer_profile_id == profile_id, Referral.status.in_(CASELOAD_STATUSES),
+        Referral.service_user_id == sa.select(ServiceUser.id).where(ServiceUser.account_id == account.id)
+        .scalar_subquery()))))
+
+
 @dataclass(frozen=True)
 class MyMeeting:
     meeting: Meeting

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
                      SubmitField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -76,3 +77,8 @@ class UnitFilterForm(FlaskForm):
 class DirectoryFilterForm(UnitFilterForm):
     domain = SelectField(_l("Lived experience shared"), coerce=optional_int,
                          validators=[Optional()])
+
+
+class PhotoForm(FlaskForm):
+    photo = FileField(_l("Photo"), validators=[FileRequired(_l("Choose a photo."))])
+    submit = SubmitField(_l("Upload"))

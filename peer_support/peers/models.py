@@ -52,6 +52,9 @@ class PeerProfile(db.Model):
     # The staff account that supervises this worker (sees their supervision and debrief requests).
     supervisor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"), index=True)
     started_on: Mapped[date | None]
+    # A photo the worker chose to give (shown to the people they accompany): a key in the photo store.
+    photo_key: Mapped[str | None] = mapped_column(sa.String(32))
+    photo_content_type: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

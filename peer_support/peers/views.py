@@ -315,3 +315,4 @@ def create_domain(domain_id: int | None = None):
 
 
 from peer_support.peers import activity_views  # noqa: E402,F401  (the activity summary, same blueprint)
+from peer_support.peers import photo_views  # noqa: E402,F401  (the worker's photo, same blueprint)

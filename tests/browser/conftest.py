@@ -79,7 +79,7 @@ class LiveServer:
 def live_server(database, tmp_path):
     """The application, with real CSRF protection, served over HTTP on a free local port."""
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path), "WTF_CSRF_ENABLED": True,
-                      "OUTBOX_DIR": str(tmp_path / "outbox")})
+                      "OUTBOX_DIR": str(tmp_path / "outbox"), "PHOTO_DIR": str(tmp_path / "photos")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="live-server",
                               daemon=True)
