@@ -66,7 +66,8 @@ def _init_extensions(app: Flask) -> None:
 # its views are imported here, once every model is known, so that importing a
 # feature's models or services never drags in the views of others.
 FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
-            "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming")
+            "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming",
+            "nudges")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -88,7 +89,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from peer_support.auth.cli import create_user
     from peer_support.demo import demo_data
+    from peer_support.nudges.commands import nudges_command
     from peer_support.scheduler import scheduler_command
 
-    for command in (create_user, demo_data, scheduler_command):
+    for command in (create_user, demo_data, scheduler_command, nudges_command):
         app.cli.add_command(command)

@@ -29,9 +29,20 @@ def purge_sign_in_records() -> None:
     log.info("purged %d sign-in attempts and %d ended sessions", attempts, sessions)
 
 
+def evaluate_nudges() -> None:
+    """Every nudge rule as of now, under the database lock (nudges/engine.py commits once)."""
+    from peer_support.nudges.engine import run_evaluation
+
+    created = run_evaluation(utcnow())
+    if created is not None:
+        log.info("created %d nudges", len(created))
+
+
 # (job id, function, trigger, trigger arguments)
 JOBS = [
     ("auth.purge_sign_in_records", purge_sign_in_records, "interval", {"hours": 6}),
+    # Half-hourly: a threshold passed is seen within 30 minutes, and a rerun costs little (set-based, keyed).
+    ("nudges.evaluate", evaluate_nudges, "interval", {"minutes": 30}),
 ]
 
 

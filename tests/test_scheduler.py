@@ -6,15 +6,30 @@ import sqlalchemy as sa
 from peer_support.auth.models import AuthSession, LoginAttempt
 from peer_support.db import utcnow
 from peer_support.extensions import db
-from peer_support.scheduler import build_scheduler, purge_sign_in_records
+from peer_support.scheduler import build_scheduler, evaluate_nudges, purge_sign_in_records
 
 
 def test_jobs_have_fixed_ids_and_never_pile_up(app):
     scheduler = build_scheduler(app)
     jobs = scheduler.get_jobs()
-    assert [job.id for job in jobs] == ["auth.purge_sign_in_records"]
+    assert [job.id for job in jobs] == ["auth.purge_sign_in_records", "nudges.evaluate"]
     for job in jobs:
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
+    assert {job.id: job.trigger.interval for job in jobs} == {"auth.purge_sign_in_records": timedelta(hours=6),
+                                                              "nudges.evaluate": timedelta(minutes=30)}
+
+
+def test_the_nudge_job_evaluates_as_of_now_and_commits(app):
+    from peer_support.nudges.models import Nudge
+    from peer_support.timezones import local_today
+    from tests.triage.conftest import new_referral
+
+    hold = new_referral(status="on_hold", review_on=local_today())
+    evaluate_nudges()
+    evaluate_nudges()  # the next half hour: nothing new
+    db.session.rollback()  # what the job committed stays
+    assert [(n.rule, n.subject_id, n.status) for n in db.session.scalars(sa.select(Nudge))] == [
+        ("hold_review", hold.id, "open")]
 
 
 def test_purge_forgets_old_attempts_and_ended_sessions_only(app, make_account):

@@ -39,6 +39,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_nudge_threshold')),
     sa.UniqueConstraint('name', 'unit_id', name='uq_nudge_threshold')
     )
+    op.create_index('uq_nudge_threshold_programme', 'nudge_threshold', ['name'], unique=True,
+                    sqlite_where=sa.text('unit_id IS NULL'), postgresql_where=sa.text('unit_id IS NULL'))
     op.create_table('nudge',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rule', sa.String(length=24), nullable=False),
@@ -96,6 +98,7 @@ def downgrade():
         batch_op.drop_index('ix_nudge_account_status')
 
     op.drop_table('nudge')
+    op.drop_index('uq_nudge_threshold_programme', table_name='nudge_threshold')
     op.drop_table('nudge_threshold')
     op.drop_table('job_lock')
     # ### end Alembic commands ###

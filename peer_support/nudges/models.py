@@ -96,6 +96,9 @@ class NudgeThreshold(db.Model):
     __tablename__ = "nudge_threshold"
     __table_args__ = (
         sa.UniqueConstraint("name", "unit_id", name="uq_nudge_threshold"),
+        # NULLs are distinct in a unique constraint: the programme's own value needs its own index.
+        sa.Index("uq_nudge_threshold_programme", "name", unique=True,
+                 sqlite_where=sa.text("unit_id IS NULL"), postgresql_where=sa.text("unit_id IS NULL")),
         sa.CheckConstraint("days >= 0 AND days <= 3650", name="days"),
     )
 
