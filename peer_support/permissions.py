@@ -374,6 +374,26 @@ def can_view_worker_week(actor, profile) -> bool:
     return is_coordinator(actor) or (has_role("peer_worker")(actor) and is_own_profile(actor, profile))
 
 
+# --- Nudges: the notification centre and the rules' thresholds (issue 6) ----------
+
+# Who receives nudges in the app and reaches the list (it shows each only what they may see).
+can_receive_nudges = has_role("coordinator", "staff", "peer_worker")
+# The thresholds of the rules, for the programme and per unit.
+can_set_nudge_thresholds = is_coordinator
+
+
+def can_act_on_nudge(actor, nudge) -> bool:
+    """Done, snooze, dismiss: the account it is addressed to; any coordinator, for the coordination's
+    nudges and, as the keeper of the programme's frame, for any nudge. Never service users or researchers."""
+    if not can_receive_nudges(actor):
+        return False
+    return is_coordinator(actor) or (nudge.account_id is not None and nudge.account_id == actor.id)
+
+
+# Seeing a nudge (its person's name, its explanation) follows the same rule.
+can_view_nudge = can_act_on_nudge
+
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -536,6 +556,12 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "calendars.feed_details": can_have_calendar_feed,
     "calendars.my_week": has_role("peer_worker"),
     "calendars.worker_week": can_reach_worker_week,
+    # Nudges (issue 6; a nudge addressed to someone else gives 404 to a worker or a member of staff)
+    "nudges.index": can_receive_nudges,
+    "nudges.done": can_receive_nudges,
+    "nudges.snooze": can_receive_nudges,
+    "nudges.dismiss": can_receive_nudges,
+    "nudges.settings": can_set_nudge_thresholds,
 }
 
 

@@ -97,6 +97,11 @@ ACTION_LABELS = {
     "calendars.feed_disable": _l("Calendar feed turned off"),
     "calendars.feed_update": _l("Calendar feed details changed"),
     "calendars.week_view": _l("Peer worker's week of meetings read"),
+    # Nudges (issue 6)
+    "nudges.done": _l("Nudge marked done"),
+    "nudges.snooze": _l("Nudge snoozed"),
+    "nudges.dismiss": _l("Nudge dismissed"),
+    "nudges.threshold_change": _l("Nudge threshold changed"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -118,6 +123,8 @@ OBJECT_TYPE_LABELS = {
     "peer_work_interest": _l("Wish to become a peer worker"),
     "room": _l("Room"),
     "calendar_feed": _l("Calendar feed"),
+    "nudge": _l("Nudge"),
+    "nudge_threshold": _l("Nudge threshold"),
 }
 
 # actor_label values written by the system rather than typed by a person.

@@ -13,6 +13,7 @@ from peer_support.i18n import LANGUAGE_NAMES
 # Main navigation; each item shows only to those whose rule allows the endpoint.
 NAVIGATION = (
     ("main.home", _l("Home")),
+    ("nudges.index", _l("Nudges")),
     ("triage.index", _l("Triage")),
     ("triage.proposals", _l("Proposals")),
     ("caseload.index", _l("Caseload")),
