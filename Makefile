@@ -9,7 +9,7 @@ TRANSLATIONS := peer_support/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test install translations extract-messages clean
+.PHONY: run test bench install translations extract-messages clean
 
 ## run: install what is missing, upgrade the database, load demo data if empty, serve with the scheduler
 run: install translations
@@ -24,6 +24,10 @@ run: install translations
 ## test: install what is missing and run the whole suite
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## bench: generate the large data set once (bench/data/, reused), measure, write BENCHMARKS.md (DATABASE_URL: PostgreSQL)
+bench: install translations
+	$(BIN)/python -m bench.generate && $(BIN)/python -m bench.run
 
 install: $(VENV)/.installed
 
