@@ -18,6 +18,18 @@ proposal_unanswered  referral        the date it was proposed        coordinatio
 contact_request      referral        the date of the request         coordination,    N full working days have passed
                      (source "self")                                 worker (if any)
 hold_review          referral        the review date                 coordination     review date <= today
+supervision_overdue  peer_profile    the due date (last session,     worker,          due date < today, see below
+                     (active worker) else the profile's creation,    supervisor
+                                     + the interval)                 (if any)
+debrief_unscheduled  debrief_request the date it was asked for       coordination,    N full working days have passed
+                     ("requested")                                   supervisor       (the programme's N: no unit)
+                                                                     (if any)
+training_renewal     training_record the expiry date                 coordination,    expiry - notice <= today and
+                     (latest of its                                  worker           not past the grace period
+                     programme)
+training_expired     training_record the expiry date                 coordination,    expiry + grace <= today
+                     (latest of its                                  worker
+                     programme)
 escalation           nudge           "once"                          coordination     see escalations()
 
 contact_gap (rule 1): an active referral with a peer worker, at least one meeting of that worker held
@@ -28,11 +40,26 @@ the last meeting + contact_gap.contact_me_again days; "I will get in touch" -> t
 contact_gap.i_will_get_in_touch days (a gentle check-in); no choice -> + contact_gap.no_choice days.
 A newer meeting moves the due date, hence the period: the old nudge resolves, a new one comes later.
 
+supervision_overdue (rule 6a): the programme asks for one session every N weeks
+(ProgrammeRequirements.supervision_interval_weeks, 4 while the coordinator has not saved the
+requirements). The due date is the last session attended (up to today) + N weeks, or the profile's
+creation + N weeks when there is none, and the worker is overdue from the day after: the same reckoning
+as the supervision page (supervision.services.supervision_status). Only active workers (not on leave,
+not left). A new session gives a new due date: the nudge resolves, a new one comes when that one passes.
+
+training_renewal and training_expired (rule 7): the states of training/status.py (renewal_state
+decides, so the nudge and the training pages agree). The latest completion of each renewable programme
+of a worker who has not left counts; an older one was renewed and its nudges resolve. The renewal
+nudge lasts from the notice before expiry through the grace period (the training page says "renew it
+now" then too): it only resolves by itself when the training is renewed, or when training_expired
+takes over once the grace period is over.
+
 Thresholds come from thresholds.effective_thresholds: the referral's unit picks the unit's value,
 else the programme's, else the default. Working-day thresholds skip weekends and French public
 holidays (working_days.py). Nudge.details holds the figures the explanation needs (nudges/labels.py
 reads them): threshold, days, last_meeting, follow_up_by, choice, since, accepted_on, review_on,
-and for an escalation the rule and audience of the nudge it raises. Never free text.
+last_session, interval_weeks, expires_on, and for an escalation the rule and audience of the nudge
+it raises. Never free text, nor the kind of a debrief's hard event (confidential).
 """
 from __future__ import annotations
 
@@ -50,7 +77,11 @@ from peer_support.nudges.working_days import due_after_working_days, full_workin
 from peer_support.peers.models import PeerProfile
 from peer_support.people.models import ServiceUser
 from peer_support.referrals.models import Referral
+from peer_support.supervision.models import DebriefRequest, SupervisionSession, supervision_attendee
+from peer_support.supervision.services import DEFAULT_INTERVAL_WEEKS
 from peer_support.timezones import local_date, start_of_local_day
+from peer_support.training.models import ProgrammeRequirements, TrainingProgramme, TrainingRecord
+from peer_support.training.status import EXPIRED, IN_GRACE, RENEWAL_DUE, days_until, renewal_state
 from peer_support.units.models import Unit
 
 # Taking part in a meeting: enrolled (not yet marked) or attended, as the caseload page counts it;
@@ -296,6 +327,122 @@ def hold_review(ctx: Context) -> list[dict]:
             for row in rows]
 
 
+# --- Rule 6: the worker's own frame, supervision and debriefs -------------------------------------
+
+def supervision_overdue(ctx: Context) -> list[dict]:
+    """Active workers with no supervision session attended within the programme's interval (one session
+    every N weeks, ProgrammeRequirements), counted from the last session, else from the profile's creation:
+    to the worker and their supervisor. The same reckoning as the supervision page (supervision_status)."""
+    interval = (sa.select(ProgrammeRequirements.supervision_interval_weeks)
+                .where(ProgrammeRequirements.id == 1).scalar_subquery())
+    # Sessions recorded ahead of time (later than today) do not count yet.
+    counted = sa.and_(SupervisionSession.id == supervision_attendee.c.session_id,
+                      SupervisionSession.held_at < start_of_local_day(ctx.today + timedelta(days=1)))
+    rows = db.session.execute(
+        sa.select(PeerProfile.id, PeerProfile.account_id, PeerProfile.supervisor_id, PeerProfile.created_at,
+                  sa.func.max(SupervisionSession.held_at).label("last_held_at"),
+                  sa.func.coalesce(interval, DEFAULT_INTERVAL_WEEKS).label("weeks"))
+        .select_from(PeerProfile)
+        .outerjoin(supervision_attendee, supervision_attendee.c.profile_id == PeerProfile.id)
+        .outerjoin(SupervisionSession, counted)
+        .where(PeerProfile.status == "active")
+        .group_by(PeerProfile.id, PeerProfile.account_id, PeerProfile.supervisor_id, PeerProfile.created_at))
+    due = []
+    for row in rows:
+        last_on = local_date(row.last_held_at) if row.last_held_at else None
+        since = last_on or local_date(row.created_at)
+        # The last day within the requirement: overdue from the day after, as the supervision page says.
+        due_on = since + timedelta(weeks=row.weeks)
+        if ctx.today <= due_on:
+            continue
+        common = dict(due_on=due_on, peer_profile_id=row.id,
+                      details={"last_session": last_on.isoformat() if last_on else None,
+                               "interval_weeks": row.weeks, "days": (ctx.today - since).days})
+        due.append(nudge_row("supervision_overdue", "peer_profile", row.id, due_on.isoformat(), "worker",
+                             account_id=row.account_id, **common))
+        if row.supervisor_id is not None:
+            due.append(nudge_row("supervision_overdue", "peer_profile", row.id, due_on.isoformat(), "supervisor",
+                                 account_id=row.supervisor_id, **common))
+    return due
+
+
+def debrief_unscheduled(ctx: Context) -> list[dict]:
+    """Debriefs asked for and still not scheduled after N working days: to the worker's supervisor and the
+    coordination (the worker asked; they are not reminded of their own request). The programme's threshold
+    applies: a debrief belongs to no unit. Neither the kind of event nor the worker's words go in details."""
+    rows = db.session.execute(
+        sa.select(DebriefRequest.id, DebriefRequest.profile_id, DebriefRequest.requested_at, PeerProfile.supervisor_id)
+        .join(PeerProfile, PeerProfile.id == DebriefRequest.profile_id)
+        .where(DebriefRequest.status == "requested",
+               DebriefRequest.requested_at < start_of_local_day(ctx.cutoff("debrief_unscheduled", None)
+                                                                + timedelta(days=1))))
+    due = []
+    for row in rows:
+        waited = _waiting(ctx, "debrief_unscheduled", None, row.requested_at)
+        if waited is None:
+            continue
+        due_on, details = waited
+        common = dict(due_on=due_on, details=details, peer_profile_id=row.profile_id)
+        due.append(nudge_row("debrief_unscheduled", "debrief_request", row.id, details["since"], "coordination",
+                             **common))
+        if row.supervisor_id is not None:
+            due.append(nudge_row("debrief_unscheduled", "debrief_request", row.id, details["since"], "supervisor",
+                                 account_id=row.supervisor_id, **common))
+    return due
+
+
+# --- Rule 7: renewable training, as the training pages reckon it (training/status.py) -------------
+
+def _latest_renewable(ctx: Context, condition):
+    """The latest completion of each renewable programme of each worker who has not left (an older one
+    was renewed, as training_status counts them), whose days to expiry meet the condition."""
+    record, later = TrainingRecord, sa.orm.aliased(TrainingRecord, name="later")
+    renewed = sa.exists().where(later.profile_id == record.profile_id, later.programme_id == record.programme_id,
+                                later.status == "completed", later.expires_on.is_not(None),
+                                sa.or_(later.expires_on > record.expires_on,
+                                       sa.and_(later.expires_on == record.expires_on, later.id > record.id)))
+    days_left = days_until(record.expires_on, sa.literal(ctx.today, sa.Date()))
+    return db.session.execute(
+        sa.select(record.id, record.profile_id, record.expires_on, PeerProfile.account_id,
+                  TrainingProgramme.renewal_notice_days, TrainingProgramme.grace_days)
+        .join(TrainingProgramme, TrainingProgramme.id == record.programme_id)
+        .join(PeerProfile, PeerProfile.id == record.profile_id)
+        .where(record.status == "completed", record.expires_on.is_not(None), PeerProfile.status != "left",
+               condition(days_left), ~renewed))
+
+
+def _training_rows(rule: str, ctx: Context, condition, states: tuple[str, ...], due_on_of) -> list[dict]:
+    due = []
+    for row in _latest_renewable(ctx, condition):
+        # The training page's own function has the last word, so the nudge and the page never disagree.
+        if renewal_state(row.expires_on, notice_days=row.renewal_notice_days, grace_days=row.grace_days,
+                         today=ctx.today) not in states:
+            continue
+        common = dict(due_on=due_on_of(row), peer_profile_id=row.profile_id,
+                      details={"expires_on": row.expires_on.isoformat()})
+        period = row.expires_on.isoformat()
+        due.append(nudge_row(rule, "training_record", row.id, period, "coordination", **common))
+        due.append(nudge_row(rule, "training_record", row.id, period, "worker", account_id=row.account_id, **common))
+    return due
+
+
+def training_renewal(ctx: Context) -> list[dict]:
+    """A renewal window open (from the notice before expiry, through the grace period after it) and not
+    renewed: to the worker and the coordination. Past the grace period, training_expired takes over."""
+    return _training_rows("training_renewal", ctx,
+                          lambda left: sa.and_(left <= TrainingProgramme.renewal_notice_days,
+                                               left > -TrainingProgramme.grace_days),
+                          (RENEWAL_DUE, IN_GRACE),
+                          lambda row: row.expires_on - timedelta(days=row.renewal_notice_days))
+
+
+def training_expired(ctx: Context) -> list[dict]:
+    """A renewable qualification or training past its expiry and grace period, not renewed: to the worker
+    and the coordination."""
+    return _training_rows("training_expired", ctx, lambda left: left <= -TrainingProgramme.grace_days,
+                          (EXPIRED,), lambda row: row.expires_on + timedelta(days=row.grace_days))
+
+
 # --- Rule 8 ---------------------------------------------------------------------------------------
 
 def escalations(ctx: Context) -> list[dict]:
@@ -336,4 +483,8 @@ RULES: tuple[tuple[str, Callable[[Context], list[dict]]], ...] = (
     ("proposal_unanswered", proposal_unanswered),
     ("contact_request", contact_request),
     ("hold_review", hold_review),
+    ("supervision_overdue", supervision_overdue),
+    ("debrief_unscheduled", debrief_unscheduled),
+    ("training_renewal", training_renewal),
+    ("training_expired", training_expired),
 )

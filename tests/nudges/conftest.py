@@ -15,6 +15,9 @@ import sqlalchemy as sa
 from peer_support.extensions import db
 from peer_support.nudges.engine import evaluate
 from peer_support.nudges.models import ACTIVE_STATUSES, Nudge, NudgeThreshold
+from peer_support.peers.models import PeerProfile
+from peer_support.supervision.models import DebriefRequest, SupervisionSession
+from peer_support.training.models import TrainingProgramme, TrainingRecord
 from tests.meetings.conftest import accompany, make_meeting  # noqa: F401  (shared fixtures)
 from tests.peers.conftest import domains, make_profile  # noqa: F401  (shared fixtures)
 from tests.triage.conftest import new_person, new_referral, units  # noqa: F401  (shared fixtures)
@@ -154,6 +157,78 @@ def every_rule(app, worker, held, cl3r, ts2a):
                 ("hold_review", "referral", hold.id, "2026-05-04", "coordination"),
             }
         # Nothing of the set-up left in a transaction: run_evaluation() starts outside one.
+        db.session.commit()
+        return expected
+
+    return make
+
+
+# --- Rules 6 and 7: the worker's own frame (supervision, debriefs, renewable training) -------------------
+
+def supervision_session(profiles, moment: datetime):
+    """A group session held at `moment` (external supervisor), attended by these workers."""
+    session = SupervisionSession(held_at=moment, duration_minutes=60, kind="group", external_supervisor="Dr Martin",
+                                 created_by_id=profiles[0].account_id)
+    session.attendees = [db.session.get(PeerProfile, profile.id) for profile in profiles]
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def debrief_at(profile, moment: datetime, *, status: str = "requested", event_kind: str = "death"):
+    """A debrief the worker asked for at `moment`, with their own words (which must never reach a nudge)."""
+    debrief = DebriefRequest(profile_id=profile.id, event_kind=event_kind, status=status, requested_at=moment,
+                             description="In my words: Madame Roche died on Sunday")
+    db.session.add(debrief)
+    db.session.commit()
+    return debrief
+
+
+def renewable(*, validity_months: int = 12, notice: int = 60, grace: int = 30, kind: str = "ongoing"):
+    """A renewable catalogue entry (a first-aid certificate ...)."""
+    programme = TrainingProgramme(kind=kind, name_en=f"Renewable {kind}", name_fr=f"Renouvelable {kind}",
+                                  validity_months=validity_months, renewal_notice_days=notice, grace_days=grace)
+    db.session.add(programme)
+    db.session.commit()
+    return programme
+
+
+def completed(profile, programme, expires_on: date, *, status: str = "completed"):
+    """A worker's record of the programme, valid until `expires_on`."""
+    record = TrainingRecord(profile_id=profile.id, programme_id=programme.id, status=status, expires_on=expires_on)
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
+@pytest.fixture
+def frame_rules(app, make_profile, make_account, cl3r):
+    """frame_rules(copies=1): one situation per rule 6a, 6b, 7a, 7b (times 'copies'); the keys due at EVAL.
+
+    Per copy: a supervised worker (profile of 1 March) whose last session was 30 March (due by 27 April
+    at one every 4 weeks) and who asked for a debrief on Tuesday 28 April; a renewable training valid
+    until 1 June (notice 60 days: the window opened 2 April) and one that expired on 1 March (grace 30
+    days: expired since 31 March)."""
+    def make(copies: int = 1) -> set[tuple]:
+        expected = set()
+        first_aid, qualification = renewable(), renewable(kind="initial_qualification")
+        for _ in range(copies):
+            supervisor = make_account("staff")
+            profile = make_profile(units=[cl3r], supervisor=supervisor, created_at=paris(2026, 3, 1))
+            supervision_session([profile], paris(2026, 3, 30, 14))
+            debrief = debrief_at(profile, paris(2026, 4, 28, 16))
+            renewal = completed(profile, first_aid, date(2026, 6, 1))
+            expired = completed(profile, qualification, date(2026, 3, 1))
+            expected |= {
+                ("supervision_overdue", "peer_profile", profile.id, "2026-04-27", "worker"),
+                ("supervision_overdue", "peer_profile", profile.id, "2026-04-27", "supervisor"),
+                ("debrief_unscheduled", "debrief_request", debrief.id, "2026-04-28", "coordination"),
+                ("debrief_unscheduled", "debrief_request", debrief.id, "2026-04-28", "supervisor"),
+                ("training_renewal", "training_record", renewal.id, "2026-06-01", "coordination"),
+                ("training_renewal", "training_record", renewal.id, "2026-06-01", "worker"),
+                ("training_expired", "training_record", expired.id, "2026-03-01", "coordination"),
+                ("training_expired", "training_record", expired.id, "2026-03-01", "worker"),
+            }
         db.session.commit()
         return expected
 

@@ -32,6 +32,13 @@ def _fresh(nudge) -> Nudge:
     return db.session.get(Nudge, nudge.id)
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages read outside a request are in the site's default language (French): read them in English."""
+    with force_locale("en"):
+        yield
+
+
 @pytest.fixture
 def nudges(world):
     """Julie's two, Karim's one, the supervisor's one, two for the coordination, one for the first coordinator."""
