@@ -95,6 +95,8 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _bool("MAIL_USE_TLS", True),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "peer-support@localhost",
+        # The app's address as people reach it, for the links in e-mails (sent by the scheduler, with no request).
+        "APP_BASE_URL": (os.environ.get("APP_BASE_URL") or "").strip() or "http://127.0.0.1:5000",
         # Training certificates: outside the web root, at most this size (PDF, PNG or JPEG).
         "CERTIFICATE_DIR": os.environ.get("CERTIFICATE_DIR") or str(instance / "certificates"),
         "CERTIFICATE_MAX_BYTES": _int("CERTIFICATE_MAX_BYTES", 5 * 1024 * 1024),

@@ -385,7 +385,8 @@ can_set_nudge_thresholds = is_coordinator
 def can_act_on_nudge(actor, nudge) -> bool:
     """Done, snooze, dismiss: the account it is addressed to; any coordinator, for the coordination's
     nudges and, as the keeper of the programme's frame, for any nudge. Never service users or researchers."""
-    if not can_receive_nudges(actor):
+    if not can_receive_nudges(actor) or nudge.audience == "person":
+        # A message to the person themselves is theirs (mailed to them), never acted on in the app.
         return False
     return is_coordinator(actor) or (nudge.account_id is not None and nudge.account_id == actor.id)
 
@@ -416,6 +417,8 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "main.home": is_signed_in,
     "auth.logout": is_signed_in,
     "auth.settings": is_signed_in,
+    # The e-mail choice for nudges (issue 6): only those who receive nudges
+    "auth.nudge_mail": can_receive_nudges,
     "auth.change_password": is_signed_in,
     "accounts.index": can_manage_accounts,
     "accounts.create": can_manage_accounts,
@@ -512,6 +515,7 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "myspace.cancel_meeting": can_use_my_space,
     "myspace.ask_contact": can_use_my_space,
     "myspace.follow_up": can_use_my_space,
+    "myspace.contact_messages": can_use_my_space,
     "myspace.peer_work": can_use_my_space,
     # Becoming a peer worker (issue 3): the coordinator; the person sees their own in My space
     "becoming.index": can_follow_peer_work_interests,

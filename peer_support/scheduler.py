@@ -38,11 +38,22 @@ def evaluate_nudges() -> None:
         log.info("created %d nudges", len(created))
 
 
+def mail_nudges() -> None:
+    """The nudge e-mails due now, under their own database lock (nudges/delivery.py commits per mail)."""
+    from peer_support.nudges.delivery import run_delivery
+
+    report = run_delivery(utcnow())
+    if report is not None:
+        log.info("sent %d nudge mails about %d nudges (%d failed)", report.mails, report.nudges, report.failures)
+
+
 # (job id, function, trigger, trigger arguments)
 JOBS = [
     ("auth.purge_sign_in_records", purge_sign_in_records, "interval", {"hours": 6}),
     # Half-hourly: a threshold passed is seen within 30 minutes, and a rerun costs little (set-based, keyed).
     ("nudges.evaluate", evaluate_nudges, "interval", {"minutes": 30}),
+    # Every quarter of an hour: an immediate mail waits at most that long, a digest goes in its hour.
+    ("nudges.mail", mail_nudges, "interval", {"minutes": 15}),
 ]
 
 

@@ -12,11 +12,12 @@ from peer_support.scheduler import build_scheduler, evaluate_nudges, purge_sign_
 def test_jobs_have_fixed_ids_and_never_pile_up(app):
     scheduler = build_scheduler(app)
     jobs = scheduler.get_jobs()
-    assert [job.id for job in jobs] == ["auth.purge_sign_in_records", "nudges.evaluate"]
+    assert [job.id for job in jobs] == ["auth.purge_sign_in_records", "nudges.evaluate", "nudges.mail"]
     for job in jobs:
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
     assert {job.id: job.trigger.interval for job in jobs} == {"auth.purge_sign_in_records": timedelta(hours=6),
-                                                              "nudges.evaluate": timedelta(minutes=30)}
+                                                              "nudges.evaluate": timedelta(minutes=30),
+                                                              "nudges.mail": timedelta(minutes=15)}
 
 
 def test_the_nudge_job_evaluates_as_of_now_and_commits(app):

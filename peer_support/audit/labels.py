@@ -80,6 +80,8 @@ ACTION_LABELS = {
     "myspace.meeting_cancel": _l("Meeting participation cancelled by the person"),
     "myspace.contact_request": _l("Contact asked for by the person (own space)"),
     "myspace.follow_up_choice": _l("Follow-up choice changed by the person"),
+    "myspace.contact_message_opt_in": _l("Message when the peer worker has not been in touch: choice changed by "
+                                         "the person"),
     "becoming.interest": _l("Wish to become a peer worker expressed"),
     "becoming.create": _l("Wish to become a peer worker recorded by the coordinator"),
     "becoming.update": _l("Wish to become a peer worker followed up"),
@@ -102,6 +104,8 @@ ACTION_LABELS = {
     "nudges.snooze": _l("Nudge snoozed"),
     "nudges.dismiss": _l("Nudge dismissed"),
     "nudges.threshold_change": _l("Nudge threshold changed"),
+    "nudges.mail_preference": _l("Choice of reminder e-mails changed"),
+    "nudges.mail_sent": _l("Reminder e-mail sent"),
 }
 
 OBJECT_TYPE_LABELS = {

@@ -1,9 +1,11 @@
+from datetime import time
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from peer_support.forms import language_choices
+from peer_support.forms import choices, language_choices, stripped
 from peer_support.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 
@@ -42,3 +44,61 @@ class ChangePasswordForm(NewPasswordMixin, FlaskForm):
 class SettingsForm(FlaskForm):
     locale = SelectField(_l("Language"), choices=language_choices())
     submit = SubmitField(_l("Save"))
+
+
+def parse_clock(value) -> time | None:
+    """A local time typed as HH:MM (browsers may add :SS), or None when it is not one."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    parts = value.strip().split(":")
+    if len(parts) not in (2, 3) or not all(part.isdigit() and len(part) <= 2 for part in parts):
+        return None
+    hour, minute = int(parts[0]), int(parts[1])
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        return None
+    return time(hour, minute)
+
+
+def _clock_field(message):
+    def check(form, field):
+        if field.data and parse_clock(field.data) is None:
+            raise ValidationError(message)
+    return check
+
+
+def _hour(value):
+    """SelectField coerce: an hour 0-23, or None for anything else (the service says what is wrong)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class NudgeMailForm(FlaskForm):
+    """How the person receives their follow-up reminders by e-mail (nudges/delivery.py)."""
+
+    mode = RadioField(_l("E-mail about my follow-up reminders"), validate_choice=False,
+                      validators=[DataRequired(_l("Choose how to receive the reminders."))])
+    quiet_start = StringField(
+        _l("Quiet hours: from"), filters=[stripped], render_kw={"type": "time"},
+        validators=[DataRequired(_l("Enter the time your quiet hours start, such as 20:00.")),
+                    _clock_field(_l("Enter a time as hours and minutes, such as 20:00."))])
+    quiet_end = StringField(
+        _l("Quiet hours: until"), filters=[stripped], render_kw={"type": "time"},
+        description=_l("No e-mail sent as they come during these hours; they wait until the quiet hours end. "
+                       "The hours may span midnight."),
+        validators=[DataRequired(_l("Enter the time your quiet hours end, such as 08:00.")),
+                    _clock_field(_l("Enter a time as hours and minutes, such as 08:00."))])
+    digest_hour = SelectField(_l("Hour of the daily e-mail"), coerce=_hour, validate_choice=False,
+                              choices=choices((hour, f"{hour:02d}:00") for hour in range(24)))
+
+    def __init__(self, *args, **kwargs):
+        from peer_support.nudges.delivery import MODE_LABELS
+
+        super().__init__(*args, prefix="mail", **kwargs)
+        self.mode.choices = choices(MODE_LABELS.items())
+
+    def validate_quiet_end(self, field):
+        start, end = parse_clock(self.quiet_start.data), parse_clock(field.data)
+        if start is not None and start == end:
+            raise ValidationError(_l("Quiet hours must start and end at different times."))

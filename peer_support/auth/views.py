@@ -4,10 +4,12 @@ from flask_login import current_user, login_user, logout_user
 
 from peer_support.auth import blueprint
 from peer_support.auth import services
-from peer_support.auth.forms import ChangePasswordForm, LoginForm, SettingsForm
+from peer_support import permissions
+from peer_support.auth.forms import ChangePasswordForm, LoginForm, NudgeMailForm, SettingsForm, parse_clock
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
+from peer_support.forms import show_form_error
 from peer_support.security import client_ip, safe_next_url
 
 
@@ -65,15 +67,52 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+def _settings_form() -> SettingsForm:
+    return SettingsForm(locale=current_user.locale or current_app.config["PEER_SUPPORT_DEFAULT_LOCALE"])
+
+
+def _nudge_mail_form() -> NudgeMailForm | None:
+    """The e-mail choice for nudges, for those who receive nudges (not service users, not researchers)."""
+    if not permissions.can_receive_nudges(current_user):
+        return None
+    from peer_support.nudges.delivery import preference_of
+
+    pref = preference_of(current_user)
+    return NudgeMailForm(formdata=None, data={"mode": pref.mode, "quiet_start": pref.quiet_start.strftime("%H:%M"),
+                                              "quiet_end": pref.quiet_end.strftime("%H:%M"),
+                                              "digest_hour": pref.digest_hour})
+
+
 @blueprint.route("/account/settings", methods=["GET", "POST"])
 def settings():
-    form = SettingsForm(locale=current_user.locale or current_app.config["PEER_SUPPORT_DEFAULT_LOCALE"])
+    form = _settings_form()
     if form.validate_on_submit():
         services.set_own_locale(current_user, form.locale.data)
         db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form)
+    return render_template("auth/settings.html", form=form, mail_form=_nudge_mail_form())
+
+
+@blueprint.post("/account/settings/nudge-mail")
+def nudge_mail():
+    from peer_support.nudges.delivery import save_preference
+
+    mail_form = NudgeMailForm()
+    if mail_form.validate():
+        try:
+            save_preference(current_user, mode=mail_form.mode.data, quiet_start=parse_clock(mail_form.quiet_start.data),
+                            quiet_end=parse_clock(mail_form.quiet_end.data), digest_hour=mail_form.digest_hour.data,
+                            ip=client_ip(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            show_form_error(mail_form, error)
+        else:
+            db.session.commit()
+            flash(_("Your choice for the reminder e-mails is saved."), "success")
+            return redirect(url_for("auth.settings") + "#nudge-mail-title")
+    # The language form shows its saved value; what the person typed here is kept.
+    return render_template("auth/settings.html", form=_settings_form(), mail_form=mail_form), 400
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])

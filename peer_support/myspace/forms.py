@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from peer_support.auth.forms import NewPasswordMixin
@@ -53,3 +53,12 @@ class PeerWorkInterestForm(FlaskForm):
         validators=[Optional(), Length(max=2000, message=_l("Keep your message under %(max)d characters."))],
         description=_l("What draws you to it, what you would like to know. The coordinator reads it."),
         render_kw={"rows": 4})
+
+
+class ContactMessageForm(FlaskForm):
+    """The person's opt-in: a message of their own when their peer worker has not been in touch."""
+    wanted = BooleanField(
+        _l("Send me a message when my peer worker has not been in touch"),
+        description=_l("If some days pass after the date your peer worker should have contacted you, the programme "
+                       "sends you a short e-mail asking whether you would like to meet again. It says nothing about "
+                       "your health. You can stop it at any time."))

@@ -182,3 +182,33 @@ def set_follow_up_choice(actor, person: ServiceUser, choice: str, *, ip: str | N
     db.session.flush()
     record("myspace.follow_up_choice", actor=actor, object_type="service_user", object_id=person.id, ip=ip,
            now=now, details={"from": previous, "to": choice})
+
+
+# --- The opt-in message when the peer worker has not been in touch (nudges/person_messages.py) ----------
+
+def contact_messages_offered(person: ServiceUser) -> bool:
+    """Whether the person may opt in: they chose "contact me again", and the unit of one of their
+    accompaniments (accepted or active) allows the messages (Unit.person_messages). One query."""
+    from peer_support.units.models import Unit
+
+    if person.follow_up_choice != "contact_me_again":
+        return False
+    return bool(db.session.scalar(sa.select(sa.exists().where(
+        Referral.service_user_id == person.id, Referral.status.in_(CASELOAD_STATUSES),
+        Unit.id == Referral.unit_id, Unit.person_messages))))
+
+
+def set_contact_message_opt_in(actor, person: ServiceUser, wanted: bool, *, ip: str | None, now: datetime) -> None:
+    """The person's own opt-in; turning it on only where it is offered, turning it off always."""
+    wanted = bool(wanted)
+    if wanted and not contact_messages_offered(person):
+        raise DomainError(_l("These messages are offered only when you chose to be contacted again after each "
+                             "meeting, and your unit offers them."))
+    previous = person.contact_message_opt_in
+    if previous == wanted:
+        return
+    person.contact_message_opt_in = wanted
+    person.updated_at = now
+    db.session.flush()
+    record("myspace.contact_message_opt_in", actor=actor, object_type="service_user", object_id=person.id, ip=ip,
+           now=now, details={"from": previous, "to": wanted})

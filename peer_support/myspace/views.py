@@ -11,8 +11,8 @@ from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import show_form_error
 from peer_support.myspace import blueprint, invitations, services
-from peer_support.myspace.forms import (AcceptInvitationForm, AskContactForm, CancelParticipationForm, FollowUpForm,
-                                        PeerWorkInterestForm)
+from peer_support.myspace.forms import (AcceptInvitationForm, AskContactForm, CancelParticipationForm,
+                                        ContactMessageForm, FollowUpForm, PeerWorkInterestForm)
 from peer_support.peers.labels import FORMAT_LABELS, weekday_name
 from peer_support.security import client_ip
 from peer_support.timezones import local_date
@@ -38,8 +38,13 @@ def my_space_page():
     workers = services.my_workers(person, today=local_date(now))
     meetings = services.my_upcoming_meetings(person, now=now)
     form = FollowUpForm(data={"choice": person.follow_up_choice})
+    # Offered only where it applies; shown too while it is on, so that it can always be turned off.
+    offered = services.contact_messages_offered(person)
+    message_form = (ContactMessageForm(formdata=None, data={"wanted": person.contact_message_opt_in})
+                    if offered or person.contact_message_opt_in else None)
     page = render_template("myspace/index.html", person=person, workers=workers, meetings=meetings,
                            follow_up_form=form, open_request=services.open_self_request(person),
+                           message_form=message_form, messages_offered=offered,
                            interest=becoming.interest_of(person.id), format_labels=FORMAT_LABELS,
                            weekday_name=weekday_name, today=local_date(now))
     services.record_view(current_user, person, ip=client_ip(), now=now)
@@ -122,6 +127,25 @@ def follow_up():
     else:
         flash(_("Choose one of the two ways."), "danger")
     return redirect(url_for("myspace.index") + "#follow-up-title")
+
+
+@blueprint.post("/contact-messages")
+def contact_messages():
+    person = services.own_record(current_user)
+    if person is None:
+        abort(404)
+    form = ContactMessageForm()
+    if form.validate_on_submit():
+        try:
+            services.set_contact_message_opt_in(current_user, person, form.wanted.data, ip=client_ip(), now=utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            db.session.commit()
+            flash(_("Your choice is saved: you will receive these messages.") if form.wanted.data
+                  else _("Your choice is saved: you will not receive these messages."), "success")
+    return redirect(url_for("myspace.index") + "#contact-messages-title")
 
 
 @blueprint.route("/become-a-peer-worker", methods=["GET", "POST"])

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from peer_support.db import UTCDateTime, utcnow
 from peer_support.extensions import db
-from peer_support.nudges import lock, rules
+from peer_support.nudges import lock, person_messages, rules
 from peer_support.nudges.models import ACTIVE_STATUSES, RULES as RULE_ORDER, Nudge
 
 log = logging.getLogger(__name__)
@@ -170,6 +170,10 @@ def evaluate(now: datetime) -> list[sa.Row]:
         due = find(ctx)
         created += _raise(due, now)
         resolved += _resolve_no_longer_due(rule, due, now)
+    # The opt-in messages to the people themselves, once their worker's nudge has waited (person_messages.py).
+    person_created, person_resolved = person_messages.evaluate(ctx, now)
+    created += person_created
+    resolved += person_resolved
     escalations = rules.escalations(ctx)
     created += _raise(escalations, now)
     _mark_escalated(escalations, now)

@@ -23,6 +23,7 @@ RULE_TITLES = {
     "training_renewal": _l("Training to renew soon"),
     "training_expired": _l("Qualification expired"),
     "escalation": _l("Raised to the coordination"),
+    "person_message": _l("Message to the person"),
 }
 
 STATUS_LABELS = {
@@ -60,6 +61,7 @@ THRESHOLD_LABELS = {
     "contact_request": _l("A person's contact request not answered"),
     "debrief_unscheduled": _l("Debrief request not scheduled"),
     "escalation": _l("Nudge not acted on, raised to the coordination"),
+    "person_message": _l("No contact yet: message to the person, if they and their unit opted in"),
 }
 
 THRESHOLD_HELP = {
@@ -72,6 +74,8 @@ THRESHOLD_HELP = {
     "contact_request": _l("Working days from the request."),
     "debrief_unscheduled": _l("Working days from the request."),
     "escalation": _l("Days a nudge may wait before the coordination sees it too (once)."),
+    "person_message": _l("Days the peer worker's reminder to get back in touch may wait before the person "
+                         "receives a kind message, when they asked for one."),
 }
 
 # Rules whose thresholds count working days (weekends and French public holidays skipped).
@@ -213,18 +217,16 @@ def explain(nudge, *, person_name: str | None = None, original=None) -> str:
             parts.append(gettext("The review date has come."))
         parts.append(gettext("See whether the time is right to resume, or choose a new review date."))
     elif rule == "supervision_overdue":
-        if on("last_session") or on("since"):
-            parts.append(gettext("Last supervision session on %(date)s.",
-                                 date=on("last_session") or on("since")))
-        elif "last_session" in details or "since" in details:
+        if on("last_session"):
+            parts.append(gettext("Last supervision session on %(date)s.", date=on("last_session")))
+            if days is not None:
+                parts.append(ngettext("That was %(num)d day ago.", "That was %(num)d days ago.", days))
+        elif "last_session" in details:
             parts.append(gettext("No supervision session recorded yet."))
         weeks = _number(details.get("interval_weeks"))
         if weeks is not None:
             parts.append(ngettext("The programme asks for a session every %(num)d week.",
                                   "The programme asks for a session every %(num)d weeks.", weeks))
-        elif threshold is not None:
-            parts.append(ngettext("The programme asks for a session every %(num)d day.",
-                                  "The programme asks for a session every %(num)d days.", threshold))
     elif rule == "debrief_unscheduled":
         if on("since"):
             parts.append(gettext("Debrief asked for on %(date)s, not scheduled yet.", date=on("since")))
@@ -233,13 +235,13 @@ def explain(nudge, *, person_name: str | None = None, original=None) -> str:
         if threshold is not None:
             parts.append(_frame(threshold, working))
     elif rule == "training_renewal":
-        expires = on("expires_on") or on("valid_until")
+        expires = on("expires_on")
         if expires:
             parts.append(gettext("Valid until %(date)s: the time to plan the renewal has come.", date=expires))
         else:
             parts.append(gettext("The time to plan the renewal has come."))
     elif rule == "training_expired":
-        expired = on("expires_on") or on("valid_until") or on("since")
+        expired = on("expires_on")
         if expired:
             parts.append(gettext("This qualification expired on %(date)s.", date=expired))
         else:

@@ -1,7 +1,7 @@
 """Nudges, the thresholds of their rules, and the lock that keeps one evaluation at a time."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +23,7 @@ RULES = (
     "debrief_unscheduled",  # 6b. a debrief request not scheduled within N working days
     "training_renewal",     # 7a. a training renewal window opening
     "training_expired",     # 7b. a qualification expired
+    "person_message",       # the opt-in message to the person themselves (nudges/person_messages.py)
     "escalation",           # 8. a nudge not acted on within N days, raised to the coordination once
 )
 # open: waiting for someone; snoozed: hidden until snoozed_until; done / dismissed: acted on by a person;
@@ -122,3 +123,46 @@ class JobLock(db.Model):
     name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     holder: Mapped[str | None] = mapped_column(sa.String(120))
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# E-mail about nudges, per account: none, one mail as they come (outside quiet hours), or one a day.
+MAIL_MODES = ("off", "immediate", "digest")
+
+
+class NudgeMailPreference(db.Model):
+    """How an account wants to hear about its nudges by e-mail (nudges/delivery.py).
+
+    A row exists only once the person saved their choice, or once a digest went out (last_digest_on);
+    without one the defaults in nudges/delivery.py apply (a daily digest at 08:00, quiet 20:00-08:00).
+    Times are local times of the site (PEER_SUPPORT_TIMEZONE)."""
+
+    __tablename__ = "nudge_mail_preference"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("mode", MAIL_MODES), name="mode"),
+        sa.CheckConstraint("digest_hour >= 0 AND digest_hour <= 23", name="digest_hour"),
+        sa.CheckConstraint("quiet_start <> quiet_end", name="quiet_hours"),
+    )
+
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(10))
+    quiet_start: Mapped[time]
+    quiet_end: Mapped[time]
+    digest_hour: Mapped[int]
+    # The local day the last digest went out: one digest a day, whatever the number of runs.
+    last_digest_on: Mapped[date | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class NudgeMailReceipt(db.Model):
+    """That one recipient was mailed about one nudge: a coordination nudge goes to every coordinator,
+    each with their own choice (immediate, digest, off), so each is tracked on its own.
+
+    A receipt counts for the nudge's current occurrence only (mailed_at >= nudge.created_at): a nudge that
+    resolved itself and came back is mailed again."""
+
+    __tablename__ = "nudge_mail_receipt"
+
+    nudge_id: Mapped[int] = mapped_column(sa.ForeignKey("nudge.id", ondelete="CASCADE"), primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True,
+                                            index=True)
+    mailed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -72,9 +72,11 @@ def _addressed_to(actor):
 def _visible(actor, scope: str):
     if not permissions.can_receive_nudges(actor):
         return sa.false()
+    # A message to the person themselves (audience "person", nudges/person_messages.py) is mailed to them,
+    # and never shown in the notification centre, not even in the whole programme's list.
     if scope == "programme" and permissions.is_coordinator(actor):
-        return sa.true()
-    return _addressed_to(actor)
+        return Nudge.audience != "person"
+    return sa.and_(_addressed_to(actor), Nudge.audience != "person")
 
 
 def is_addressed_to(actor, nudge: Nudge) -> bool:

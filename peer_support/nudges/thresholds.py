@@ -28,6 +28,9 @@ DEFAULTS: dict[str, tuple[int, bool]] = {
     "debrief_unscheduled": (2, True),
     # Rule 8: a nudge not acted on is raised to the coordination after this many days.
     "escalation": (5, False),
+    # The opt-in message to the person (nudges/person_messages.py): days the worker's contact_gap nudge has
+    # waited, open or snoozed, before the person hears from the programme.
+    "person_message": (3, False),
 }
 NAMES = tuple(DEFAULTS)
 

@@ -58,6 +58,9 @@ class ServiceUser(db.Model):
     # The person's own choice of follow-up ("contact me again" / "I will get in touch myself").
     follow_up_choice: Mapped[str | None] = mapped_column(sa.String(20))
     follow_up_choice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The person's own opt-in, on My space: "send me a message when my peer worker has not been in touch"
+    # (nudges/person_messages.py; the unit must allow it too). Never the default.
+    contact_message_opt_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The service_user account of the person, once they have one.
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))

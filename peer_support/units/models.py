@@ -25,6 +25,9 @@ class Unit(db.Model):
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # Set by the coordinator: the people of this unit may opt in to a message of their own when their peer
+    # worker has not been in touch (nudges/person_messages.py). Off unless switched on.
+    person_messages: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -58,10 +58,15 @@ def create_unit(actor, *, code: str, name: str, ip: str | None, now: datetime) -
 
 
 def update_unit(actor, unit: Unit, *, code: str, name: str, is_active: bool, ip: str | None,
-                now: datetime) -> Unit:
+                now: datetime, person_messages: bool | None = None) -> Unit:
+    """Change a unit; person_messages (None: unchanged) switches the opt-in messages to its people."""
     unit.code = _check_code(code, unit.id)
     unit.name = name.strip()
     unit.is_active = is_active
-    record("unit.update", actor=actor, object_type="unit", object_id=unit.id, ip=ip, now=now)
+    details = None
+    if person_messages is not None and bool(person_messages) != unit.person_messages:
+        details = {"person_messages": {"from": unit.person_messages, "to": bool(person_messages)}}
+        unit.person_messages = bool(person_messages)
+    record("unit.update", actor=actor, object_type="unit", object_id=unit.id, ip=ip, now=now, details=details)
     db.session.flush()
     return unit

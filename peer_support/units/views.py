@@ -40,7 +40,8 @@ def edit(unit_id: int):
     if form.validate_on_submit():
         try:
             services.update_unit(current_user, unit, code=form.code.data, name=form.name.data,
-                                 is_active=form.is_active.data, ip=client_ip(), now=utcnow())
+                                 is_active=form.is_active.data, person_messages=form.person_messages.data,
+                                 ip=client_ip(), now=utcnow())
         except DomainError as error:
             db.session.rollback()
             form.code.errors = list(form.code.errors) + [str(m) for m in error.messages]

@@ -223,3 +223,31 @@ def test_deactivate_a_unit_through_edit(client, signed_in, make_account):
     assert response.status_code == 302
     assert _units() == [("TS2A", "Day hospital", True)]
     assert f'value="{unit.id}"' in client.get("/accounts/new").get_data(as_text=True)
+
+
+# --- the opt-in messages to the people of a unit (nudges/person_messages.py) -------------------------
+
+def test_the_coordinator_switches_the_person_messages_on_and_off(client, signed_in):
+    signed_in("coordinator", locale="en")
+    unit = _unit("CL3R")
+    html = client.get(f"/units/{unit.id}/edit").get_data(as_text=True)
+    assert "Offer the people of this unit a message when their peer worker has not been in touch" in html
+    assert unit.person_messages is False
+    data = {"code": "CL3R", "name": unit.name, "is_active": "y"}
+    assert client.post(f"/units/{unit.id}/edit", data={**data, "person_messages": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).person_messages is True
+    assert audit_entries("unit.update")[-1].details == {"person_messages": {"from": False, "to": True}}
+    client.post(f"/units/{unit.id}/edit", data=data)
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).person_messages is False
+
+
+@pytest.mark.parametrize("role", NON_COORDINATORS)
+def test_only_the_coordinator_switches_the_person_messages(client, signed_in, role):
+    unit = _unit("CL3R")
+    signed_in(role)
+    data = {"code": "CL3R", "name": unit.name, "is_active": "y", "person_messages": "y"}
+    assert client.post(f"/units/{unit.id}/edit", data=data).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Unit, unit.id).person_messages is False
