@@ -15,8 +15,8 @@ first_meeting        referral        the date of acceptance          worker     
 triage_delay         referral        the date it was made            coordination     N full working days have passed
 proposal_unanswered  referral        the date it was proposed        coordination,    N full working days have passed
                                                                      worker
-contact_request      referral        the date of the request         coordination,    N full working days have passed
-                     (source "self")                                 worker (if any)
+contact_request      referral        the date of the request         worker (the      N full working days have passed
+                     (source "self")                                 person's own)
 hold_review          referral        the review date                 coordination     review date <= today
 supervision_overdue  peer_profile    the due date (last session,     worker,          due date < today, see below
                      (active worker) else the profile's creation,    supervisor
@@ -283,15 +283,17 @@ def proposal_unanswered(ctx: Context) -> list[dict]:
 
 
 def contact_request(ctx: Context) -> list[dict]:
-    """A person's own contact request still new after N working days: to the coordination, and to the
-    person's peer worker when they have one (an accepted or active referral)."""
+    """A person's own contact request still new after N working days: to the person's peer worker (an
+    accepted or active referral), who knows them. "Then the coordinator": escalation raises it once if the
+    worker does not act, and the coordination already has the request as a referral waiting for triage
+    (rule 3a), so it is not told twice; a request from someone with no worker is rule 3a's alone."""
     held = sa.orm.aliased(Referral, name="accompaniment")
     rows = db.session.execute(
         sa.select(Referral.id, Referral.unit_id, Referral.service_user_id, Referral.created_at,
                   held.peer_profile_id.label("worker_profile_id"), PeerProfile.account_id)
-        .outerjoin(held, sa.and_(held.service_user_id == Referral.service_user_id, held.id != Referral.id,
-                                 held.status.in_(ACCOMPANIED), held.peer_profile_id.is_not(None)))
-        .outerjoin(PeerProfile, PeerProfile.id == held.peer_profile_id)
+        .join(held, sa.and_(held.service_user_id == Referral.service_user_id, held.id != Referral.id,
+                            held.status.in_(ACCOMPANIED), held.peer_profile_id.is_not(None)))
+        .join(PeerProfile, PeerProfile.id == held.peer_profile_id)
         .where(Referral.source == "self", Referral.status == "new",
                Referral.created_at < ctx.latest_cutoff_moment("contact_request"))
         # A person accompanied by two workers: the latest accompaniment's worker is told (as myspace routes it).
@@ -305,11 +307,9 @@ def contact_request(ctx: Context) -> list[dict]:
         if waited is None:
             continue
         due_on, details = waited
-        common = dict(due_on=due_on, details=details, unit_id=row.unit_id, service_user_id=row.service_user_id)
-        due.append(nudge_row("contact_request", "referral", row.id, details["since"], "coordination", **common))
-        if row.account_id is not None:
-            due.append(nudge_row("contact_request", "referral", row.id, details["since"], "worker",
-                                 account_id=row.account_id, peer_profile_id=row.worker_profile_id, **common))
+        due.append(nudge_row("contact_request", "referral", row.id, details["since"], "worker",
+                             account_id=row.account_id, peer_profile_id=row.worker_profile_id, due_on=due_on,
+                             details=details, unit_id=row.unit_id, service_user_id=row.service_user_id))
     return due
 
 

@@ -152,7 +152,6 @@ def every_rule(app, worker, held, cl3r, ts2a):
                 ("triage_delay", "referral", request.id, "2026-04-28", "coordination"),
                 ("proposal_unanswered", "referral", proposed.id, "2026-04-27", "coordination"),
                 ("proposal_unanswered", "referral", proposed.id, "2026-04-27", "worker"),
-                ("contact_request", "referral", request.id, "2026-04-28", "coordination"),
                 ("contact_request", "referral", request.id, "2026-04-28", "worker"),
                 ("hold_review", "referral", hold.id, "2026-05-04", "coordination"),
             }

@@ -228,7 +228,7 @@ def test_a_proposal_unanswered_for_3_working_days_goes_to_the_coordination_and_t
 
 # --- Rule 4: a person's own contact request ---------------------------------------------------------------
 
-def test_a_contact_request_goes_to_the_persons_worker_and_the_coordination(app, worker, cl3r):
+def test_a_contact_request_goes_to_the_persons_worker_the_coordination_has_it_as_triage(app, worker, cl3r):
     accompanied = person_choosing("contact_me_again")
     referral_at(paris(2026, 1, 5), accompanied, status="active", worker=worker, unit=cl3r)
     asked = referral_at(paris(2026, 4, 28, 18), accompanied, source="self", unit=cl3r)
@@ -236,11 +236,9 @@ def test_a_contact_request_goes_to_the_persons_worker_and_the_coordination(app, 
     recent = referral_at(paris(2026, 4, 29), person_choosing(None), source="self", unit=cl3r)
     staff = referral_at(paris(2026, 4, 28), unit=cl3r)
     evaluate_at(EVAL)
-    assert active_keys("contact_request") == {
-        ("contact_request", "referral", asked.id, "2026-04-28", "coordination"),
-        ("contact_request", "referral", asked.id, "2026-04-28", "worker"),
-        ("contact_request", "referral", alone.id, "2026-04-28", "coordination")}
-    # Not yet triaged either: that is the triage rule, kept alongside.
+    # To the person's own worker only; someone with no worker is the triage rule's alone.
+    assert active_keys("contact_request") == {("contact_request", "referral", asked.id, "2026-04-28", "worker")}
+    # Not yet triaged either: that is the triage rule, which tells the coordination (no second nudge).
     assert {key[2] for key in active_keys("triage_delay")} == {asked.id, alone.id, staff.id}
     assert recent.id not in {key[2] for key in active_keys()}
     to_worker = nudges(Nudge.rule == "contact_request", Nudge.audience == "worker")[0]
