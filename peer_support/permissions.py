@@ -217,6 +217,11 @@ def can_edit_person(actor, person) -> bool:
     return can_view_person(actor, person)
 
 
+def can_read_record_accesses(actor, person) -> bool:
+    """Who saw a record: the coordinator (and the person, for their own, from My space)."""
+    return is_coordinator(actor)
+
+
 def can_link_person_account(actor, person) -> bool:
     """Opening the person's own account: the coordinator, once."""
     return is_coordinator(actor) and person.account_id is None
@@ -484,6 +489,7 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "people.index": can_list_people,
     "people.create": can_create_person,
     "people.show": can_list_people,
+    "people.accesses": is_coordinator,
     "people.edit": can_list_people,
     "people.create_account": is_coordinator,
     # Referrals by staff (object-level rules in get_referral_or_404: 404 when not allowed)
@@ -512,6 +518,7 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "people.revoke_invitation": is_coordinator,
     # My space (issue 4): each page works on the signed-in account's own record only
     "myspace.index": can_use_my_space,
+    "myspace.accesses": can_use_my_space,
     "myspace.cancel_meeting": can_use_my_space,
     "myspace.ask_contact": can_use_my_space,
     "myspace.follow_up": can_use_my_space,

@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "people.update": _l("Service user record changed"),
     "people.view": _l("Service user record read"),
     "referrals.view": _l("Referral read"),
+    "people.access_log_view": _l("List of who saw the record read"),
     "people.account_link": _l("Account opened for a service user"),
     "referrals.create": _l("Referral made by staff"),
     "information.page_update": _l("Information page changed"),

@@ -1,11 +1,12 @@
 """My space: the signed-in service user's own record, worker, meetings and choices; the public invitation page."""
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from peer_support.becoming import services as becoming
 from peer_support.becoming.labels import INTEREST_STATUS_EXPLANATIONS, INTEREST_STATUS_LABELS
+from peer_support.audit.labels import ACTION_LABELS
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
@@ -14,6 +15,7 @@ from peer_support.myspace import blueprint, invitations, services
 from peer_support.myspace.forms import (AcceptInvitationForm, AskContactForm, CancelParticipationForm,
                                         ContactMessageForm, FollowUpForm, PeerWorkInterestForm)
 from peer_support.peers.labels import FORMAT_LABELS, weekday_name
+from peer_support.people.accesses import ACCESSES_PER_PAGE, record_accesses
 from peer_support.security import client_ip
 from peer_support.timezones import local_date
 
@@ -55,6 +57,17 @@ def my_space_page():
 @blueprint.get("/")
 def index():
     return my_space_page()
+
+
+@blueprint.get("/who-saw-my-record")
+def accesses():
+    """Who saw my record: the accesses of others to my data (my own visits are left out)."""
+    person = services.own_record(current_user)
+    if person is None:
+        return _no_record()
+    page = record_accesses(person.id, page=request.args.get("page", 1, type=int), per_page=ACCESSES_PER_PAGE,
+                           except_account_id=current_user.id)
+    return render_template("myspace/accesses.html", page=page, action_labels=ACTION_LABELS)
 
 
 @blueprint.route("/meetings/<int:meeting_id>/cancel", methods=["GET", "POST"])

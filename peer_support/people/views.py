@@ -3,11 +3,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from peer_support import permissions
+from peer_support.audit.labels import ACTION_LABELS
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import choices, show_form_error
 from peer_support.people import blueprint, services
+from peer_support.people.accesses import ACCESSES_PER_PAGE, record_access_log_view, record_accesses
 from peer_support.people.forms import NewPersonForm, PeopleFilterForm, PersonAccountForm, PersonForm
 from peer_support.people.labels import AGE_BAND_LABELS, CONTACT_CHANNEL_LABELS, FOLLOW_UP_LABELS, GENDER_LABELS
 from peer_support.peers.labels import LANGUAGE_CODES, language_name
@@ -29,7 +31,8 @@ def get_person_or_404(person_id: int, need: str = "view"):
     """The record with its units and account, or 404 when it does not exist or the actor may not see it."""
     person = services.get_person(person_id)
     rule = {"view": permissions.can_view_person, "edit": permissions.can_edit_person,
-            "account": permissions.can_link_person_account}[need]
+            "account": permissions.can_link_person_account,
+            "accesses": permissions.can_read_record_accesses}[need]
     if person is None or not permissions.can_view_person(current_user, person) or not rule(current_user, person):
         abort(404)
     return person
@@ -112,6 +115,17 @@ def show(person_id: int):
                            open_invitations=open_invitations, interest=interest, confirm=ConfirmForm())
     db.session.commit()  # after rendering: the commit expires what the page shows
     return page
+
+
+@blueprint.get("/<int:person_id>/accesses")
+def accesses(person_id: int):
+    """Who saw this record: the coordinator (the person reads theirs in My space)."""
+    person = get_person_or_404(person_id, need="accesses")
+    page = record_accesses(person.id, page=request.args.get("page", 1, type=int), per_page=ACCESSES_PER_PAGE)
+    record_access_log_view(current_user, person.id, ip=client_ip(), now=utcnow())
+    rendered = render_template("people/accesses.html", person=person, page=page, action_labels=ACTION_LABELS)
+    db.session.commit()  # after rendering: the commit expires what the page shows
+    return rendered
 
 
 @blueprint.route("/<int:person_id>/edit", methods=["GET", "POST"])

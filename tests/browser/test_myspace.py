@@ -122,7 +122,7 @@ def test_the_other_pages_are_accessible(live_server, new_page):
 
     page = new_page("en-US")
     sign_in(page, live_server, paul)
-    for path in (f"/my-space/meetings/{meeting_id}/cancel", "/my-space/contact"):
+    for path in (f"/my-space/meetings/{meeting_id}/cancel", "/my-space/contact", "/my-space/who-saw-my-record"):
         page.goto(f"{live_server.url}{path}")
         assert_accessible(page, path)
     page.goto(f"{live_server.url}/my-space/meetings/{meeting_id}/cancel")
@@ -132,6 +132,7 @@ def test_the_other_pages_are_accessible(live_server, new_page):
 
     other = new_page("en-US")
     sign_in(other, live_server, coordinator)
-    for path in (f"/people/{invitee_id}", f"/people/{invitee_id}/invite", f"/becoming-a-peer-worker/new/{invitee_id}"):
+    for path in (f"/people/{invitee_id}", f"/people/{invitee_id}/invite", f"/becoming-a-peer-worker/new/{invitee_id}",
+                 f"/people/{invitee_id}/accesses"):
         other.goto(f"{live_server.url}{path}")
         assert_accessible(other, path)
