@@ -425,11 +425,13 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     # The e-mail choice for nudges (issue 6): only those who receive nudges
     "auth.nudge_mail": can_receive_nudges,
     "auth.change_password": is_signed_in,
+    "auth.end_session": is_signed_in,
     "accounts.index": can_manage_accounts,
     "accounts.create": can_manage_accounts,
     "accounts.edit": can_manage_accounts,
     "accounts.deactivate": can_manage_accounts,
     "accounts.reactivate": can_manage_accounts,
+    "accounts.end_sessions": can_manage_accounts,
     "accounts.reset_password": can_manage_accounts,
     "units.index": can_manage_units,
     "units.create": can_manage_units,

@@ -1,10 +1,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from peer_support import permissions
 from peer_support.accounts import blueprint, services
 from peer_support.accounts.forms import AccountFilterForm, AccountForm, NewAccountForm, ResetPasswordForm
+from peer_support.auth.services import end_sessions_of
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
@@ -92,6 +94,18 @@ def deactivate(account_id: int):
     services.deactivate_account(current_user, account, ip=client_ip(), now=utcnow())
     db.session.commit()
     flash(_("The account of %(name)s is deactivated; its sessions are closed.", name=account.name), "success")
+    return redirect(url_for("accounts.edit", account_id=account.id))
+
+
+@blueprint.post("/<int:account_id>/end-sessions")
+def end_sessions(account_id: int):
+    account = get_account_or_404(account_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    ended = end_sessions_of(current_user, account, ip=client_ip(), now=utcnow())
+    db.session.commit()
+    flash(ngettext("%(num)d session of %(name)s is ended.", "%(num)d sessions of %(name)s are ended.", ended,
+                   name=account.name), "success")
     return redirect(url_for("accounts.edit", account_id=account.id))
 
 

@@ -58,6 +58,8 @@ ACTION_LABELS = {
     "people.view": _l("Service user record read"),
     "referrals.view": _l("Referral read"),
     "people.access_log_view": _l("List of who saw the record read"),
+    "auth.session_end": _l("Session ended by its owner"),
+    "auth.sessions_end_all": _l("Person signed out everywhere by the coordinator"),
     "people.account_link": _l("Account opened for a service user"),
     "referrals.create": _l("Referral made by staff"),
     "information.page_update": _l("Information page changed"),

@@ -163,6 +163,40 @@ def end_all_sessions(account: Account, *, reason: str, now: datetime, keep_token
     return db.session.execute(statement).rowcount
 
 
+def open_sessions(account: Account, *, idle_timeout: timedelta, absolute_timeout: timedelta,
+                  now: datetime) -> list[AuthSession]:
+    """The account's sessions still usable (not ended, within both timeouts), most recently used first."""
+    return list(db.session.scalars(
+        sa.select(AuthSession)
+        .where(AuthSession.account_id == account.id, AuthSession.ended_at.is_(None),
+               AuthSession.last_seen_at > now - idle_timeout, AuthSession.created_at > now - absolute_timeout)
+        .order_by(AuthSession.last_seen_at.desc(), AuthSession.id.desc())))
+
+
+def is_session_of(auth_session: AuthSession, token: str | None) -> bool:
+    """Whether this session is the one behind the token (the browser making the request)."""
+    return bool(token) and auth_session.token_hash == _token_hash(token)
+
+
+def end_own_session(actor: Account, session_id: int, *, ip: str | None, now: datetime) -> bool:
+    """End one of the actor's own sessions (another browser, a lost phone); audited. False if none such."""
+    ended = db.session.execute(
+        sa.update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.account_id == actor.id, AuthSession.ended_at.is_(None))
+        .values(ended_at=now, end_reason="ended_by_owner")).rowcount
+    if ended:
+        record("auth.session_end", actor=actor, object_type="account", object_id=actor.id, ip=ip, now=now)
+    return bool(ended)
+
+
+def end_sessions_of(actor: Account, account: Account, *, ip: str | None, now: datetime) -> int:
+    """A coordinator signs a person out everywhere (a shared computer, a lost phone); audited with the count."""
+    ended = end_all_sessions(account, reason="ended_by_coordinator", now=now)
+    record("auth.sessions_end_all", actor=actor, object_type="account", object_id=account.id, ip=ip, now=now,
+           details={"sessions": ended})
+    return ended
+
+
 def set_password(account: Account, new_password: str, *, now: datetime, must_change: bool = False) -> None:
     """Replace the password after checking the policy; raises DomainError with the reasons."""
     problems = password_problems(new_password, email=account.email, name=account.name)

@@ -1,4 +1,4 @@
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -6,10 +6,11 @@ from peer_support.auth import blueprint
 from peer_support.auth import services
 from peer_support import permissions
 from peer_support.auth.forms import ChangePasswordForm, LoginForm, NudgeMailForm, SettingsForm, parse_clock
+from peer_support.auth.labels import device_name
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
-from peer_support.forms import show_form_error
+from peer_support.forms import ConfirmForm, show_form_error
 from peer_support.security import client_ip, safe_next_url
 
 
@@ -91,7 +92,28 @@ def settings():
         db.session.commit()
         flash(_("Your settings are saved."), "success")
         return redirect(url_for("auth.settings"))
-    return render_template("auth/settings.html", form=form, mail_form=_nudge_mail_form())
+    return _settings_page(form, _nudge_mail_form())
+
+
+def _settings_page(form, mail_form):
+    config = current_app.config
+    sessions = services.open_sessions(current_user, idle_timeout=config["SESSION_IDLE_TIMEOUT"],
+                                      absolute_timeout=config["SESSION_ABSOLUTE_TIMEOUT"], now=utcnow())
+    return render_template("auth/settings.html", form=form, mail_form=mail_form, sessions=sessions,
+                           this_session=lambda s: services.is_session_of(s, session.get("auth_token")),
+                           device_name=device_name, confirm=ConfirmForm())
+
+
+@blueprint.post("/account/sessions/<int:session_id>/end")
+def end_session(session_id: int):
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if services.end_own_session(current_user, session_id, ip=client_ip(), now=utcnow()):
+        db.session.commit()
+        flash(_("That session is ended: the browser is signed out."), "success")
+    else:
+        flash(_("That session had already ended."), "info")
+    return redirect(url_for("auth.settings") + "#sessions-title")
 
 
 @blueprint.post("/account/settings/nudge-mail")
@@ -112,7 +134,7 @@ def nudge_mail():
             flash(_("Your choice for the reminder e-mails is saved."), "success")
             return redirect(url_for("auth.settings") + "#nudge-mail-title")
     # The language form shows its saved value; what the person typed here is kept.
-    return render_template("auth/settings.html", form=_settings_form(), mail_form=mail_form), 400
+    return _settings_page(_settings_form(), mail_form), 400
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])

@@ -70,12 +70,13 @@ def test_peer_worker_pages_are_accessible(live_server, new_page, locale):
     for path in ("/peers/", "/peers/1", "/peers/roster", "/peers/domains", "/peers/1/presence", "/training/",
                  "/training/workers/1", "/supervision/", "/supervision/debriefs/", "/audit/", "/people/",
                  "/people/1", "/people/new", "/triage/", "/triage/1", "/referrals/new", "/what-is-a-peer-worker",
-                 "/contact"):
+                 "/contact", "/people/1/accesses", "/accounts/1/edit", "/account/settings", "/nudges/",
+                 "/nudges/settings", "/peers/1/photo/edit", "/peers/1/activity", "/caseload/?worker=1"):
         coordinator.goto(f"{live_server.url}{path}")
         assert_accessible(coordinator, f"{path} as coordinator ({locale})")
     worker = new_page(locale)
     sign_in_by_field_ids(worker, live_server, "pair.julie@demo.example.org")
     for path in ("/", "/peers/me", "/peers/1/experience", "/supervision/mine", "/supervision/debriefs/new",
-                 "/training/mine", "/triage/proposals"):
+                 "/training/mine", "/triage/proposals", "/account/settings", "/nudges/", "/caseload/"):
         worker.goto(f"{live_server.url}{path}")
         assert_accessible(worker, f"{path} as peer worker ({locale})")
