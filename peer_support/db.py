@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names, so that migrations generated on SQLite and
 # PostgreSQL agree and batch migrations can find constraints to alter.
@@ -95,3 +95,17 @@ def dispose_after_fork(engine) -> None:
 def one_of(column: str, values) -> str:
     """SQL for a CHECK constraint: the column holds one of these values."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class BilingualVocabulary:
+    """A coordinator-managed vocabulary entry named in French and in English, retired rather than deleted
+    (lived-experience domains, meeting topics)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_fr: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    name_en: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def name(self, locale: str) -> str:
+        return self.name_fr if locale == "fr" else self.name_en

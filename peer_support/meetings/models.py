@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peer_support.auth.models import Account
-from peer_support.db import UTCDateTime, one_of, utcnow
+from peer_support.db import BilingualVocabulary, UTCDateTime, one_of, utcnow
 from peer_support.extensions import db
 from peer_support.peers.models import MEETING_FORMATS, PeerProfile
 from peer_support.people.models import ServiceUser
@@ -37,19 +37,10 @@ meeting_co_facilitator = sa.Table(
 )
 
 
-class MeetingTopic(db.Model):
+class MeetingTopic(BilingualVocabulary, db.Model):
     """A coordinator-managed vocabulary entry: what a meeting was about."""
 
     __tablename__ = "meeting_topic"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name_fr: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    name_en: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def name(self, locale: str) -> str:
-        return self.name_fr if locale == "fr" else self.name_en
 
 
 class Meeting(db.Model):

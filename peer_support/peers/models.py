@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peer_support.auth.models import Account
-from peer_support.db import UTCDateTime, one_of, utcnow
+from peer_support.db import BilingualVocabulary, UTCDateTime, one_of, utcnow
 from peer_support.extensions import db
 from peer_support.units.models import Unit
 
@@ -16,19 +16,10 @@ MEETING_FORMATS = ("individual", "group", "informal", "phone", "video", "outing"
 ABSENCE_KINDS = ("leave", "training", "sick", "other")
 
 
-class LivedExperienceDomain(db.Model):
+class LivedExperienceDomain(BilingualVocabulary, db.Model):
     """A coordinator-managed vocabulary entry: what a peer worker may have lived through."""
 
     __tablename__ = "lived_experience_domain"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name_fr: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    name_en: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    is_active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def name(self, locale: str) -> str:
-        return self.name_fr if locale == "fr" else self.name_en
 
 
 class PeerProfile(db.Model):
