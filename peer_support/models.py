@@ -1,11 +1,13 @@
 """Every feature's models, imported once so that the metadata (and Alembic) knows all tables."""
 from peer_support.audit.models import AuditEntry  # noqa: F401
-from peer_support.auth.models import Account, AuthSession, LoginAttempt  # noqa: F401
+from peer_support.auth.models import Account, AuthSession, LoginAttempt, RecoveryCode  # noqa: F401
 from peer_support.calendars.models import CalendarFeed  # noqa: F401
 from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
 from peer_support.nudges.models import JobLock, Nudge, NudgeThreshold  # noqa: F401
 from peer_support.people.models import AccountInvitation, PeerWorkInterest, ServiceUser  # noqa: F401
+from peer_support.operations.models import JobRun  # noqa: F401
 from peer_support.peers.models import Absence, LivedExperienceDomain, PeerDomain, PeerProfile, PresenceSlot  # noqa: F401
+from peer_support.privacy.models import DataProtectionSettings  # noqa: F401
 from peer_support.referrals.models import InformationPage, Referral, ReferralEvent  # noqa: F401
 from peer_support.rooms.models import Room, RoomClosure  # noqa: F401
 from peer_support.supervision.models import DebriefRequest, SupervisionSession  # noqa: F401

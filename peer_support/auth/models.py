@@ -39,11 +39,28 @@ class Account(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base32), set at enrolment and kept
+    # only once confirmed; the last time step accepted, so that a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     units: Mapped[list[Unit]] = relationship(secondary=account_unit, lazy="raise", order_by=Unit.code)
 
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that replaces the second factor once (a lost phone); only its hash is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuthSession(db.Model):

@@ -15,6 +15,8 @@ AGE_BANDS = ("18-25", "26-35", "36-50", "51-65", "66+")
 GENDERS = ("woman", "man", "non_binary", "other")
 CONTACT_CHANNELS = ("phone", "email", "secretary", "in_person")
 FOLLOW_UP_CHOICES = ("contact_me_again", "i_will_get_in_touch")
+# How a person's identifying data came to be removed: on their request (erasure) or past the retention period.
+ANONYMISATIONS = ("erasure", "retention")
 
 service_user_unit = sa.Table(
     "service_user_unit",
@@ -35,6 +37,8 @@ class ServiceUser(db.Model):
         sa.CheckConstraint(f"follow_up_choice IS NULL OR {one_of('follow_up_choice', FOLLOW_UP_CHOICES)}",
                            name="follow_up_choice"),
         sa.CheckConstraint("year_of_birth IS NULL OR year_of_birth BETWEEN 1900 AND 2100", name="year_of_birth"),
+        sa.CheckConstraint(f"anonymisation IS NULL OR {one_of('anonymisation', ANONYMISATIONS)}",
+                           name="anonymisation"),
         # Duplicate detection looks people up by folded name and year of birth.
         sa.Index("ix_service_user_name_key_year", "name_key", "year_of_birth"),
     )
@@ -64,6 +68,13 @@ class ServiceUser(db.Model):
     # The service_user account of the person, once they have one.
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id"))
+    # People's rights: a legal hold blocks erasure and retention; once anonymised (erased on request or
+    # past the retention period) no identifying value is left, and the records keep the statistics true.
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    legal_hold_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    legal_hold_set_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    anonymisation: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
