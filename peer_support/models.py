@@ -1,5 +1,5 @@
 """Every feature's models, imported once so that the metadata (and Alembic) knows all tables."""
-from peer_support.audit.models import AuditEntry  # noqa: F401
+from peer_support.audit.models import AuditEntry, AuditRedaction  # noqa: F401
 from peer_support.auth.models import Account, AuthSession, LoginAttempt, RecoveryCode  # noqa: F401
 from peer_support.calendars.models import CalendarFeed  # noqa: F401
 from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401

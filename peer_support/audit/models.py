@@ -40,3 +40,17 @@ class AuditEntry(db.Model):
     details: Mapped[dict | None] = mapped_column(sa.JSON)
 
     actor = relationship("Account", lazy="raise")
+
+
+class AuditRedaction(db.Model):
+    """The one way an audit entry may change: a person's identifying values are removed (erasure, retention).
+
+    A row exists only inside the anonymising transaction (inserted, then deleted before commit); while it is
+    visible the database triggers accept UPDATE of audit entries — never DELETE — and no other transaction ever
+    sees it."""
+
+    __tablename__ = "audit_redaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(sa.String(20))

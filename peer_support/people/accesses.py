@@ -12,10 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from peer_support.audit.models import AuditEntry
+from peer_support.auth.models import Account
 from peer_support.audit.services import record
 from peer_support.extensions import db
 from peer_support.meetings.models import MeetingParticipant
 from peer_support.pagination import Page
+from peer_support.people.models import ServiceUser
 from peer_support.referrals.models import Referral
 
 ACCESSES_PER_PAGE = 50
@@ -38,7 +40,13 @@ def record_accesses(person_id: int, *, page: int, per_page: int, except_account_
     """One page of the accesses, newest first (two statements whatever their number).
 
     except_account_id leaves out the person's own visits to their space, on the page they read."""
-    conditions = [_about(person_id)]
+    # Another service user acting on a meeting they share with the person (cancelling their own place in a
+    # group) did not see this person's data, and their name must not show on this person's list.
+    own_account = sa.select(ServiceUser.account_id).where(ServiceUser.id == person_id).scalar_subquery()
+    other_service_users = sa.select(Account.id).where(Account.role == "service_user",
+                                                      Account.id != sa.func.coalesce(own_account, 0))
+    conditions = [_about(person_id),
+                  sa.or_(AuditEntry.actor_id.is_(None), AuditEntry.actor_id.not_in(other_service_users))]
     if except_account_id is not None:
         conditions.append(sa.or_(AuditEntry.actor_id.is_(None), AuditEntry.actor_id != except_account_id))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry).where(*conditions))

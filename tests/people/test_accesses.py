@@ -77,6 +77,24 @@ def test_the_person_sees_the_others_accesses_not_their_own_visits(app, client, w
     assert len(audit_entries("myspace.view")) == 1
 
 
+def test_another_participant_acting_on_a_shared_meeting_is_not_listed(app, client, world, make_meeting):
+    group = make_meeting(world["worker"], [world["person"], world["other"]])
+    record("myspace.meeting_cancel", actor=world["other_account"], object_type="meeting", object_id=group.id,
+           now=utcnow())
+    record("meetings.view", actor=world["worker_account"], object_type="meeting", object_id=group.id, now=utcnow())
+    db.session.commit()
+    sign_in(client, world["coordinator"])
+    rows = _rows(client.get(f"/people/{world['person'].id}/accesses").get_data(as_text=True))
+    assert len(rows) == 1 and "Peer worker" in rows[0]
+    assert world["other_account"].name not in "".join(rows)
+    # On the other person's own list, the worker's view is there too, and their own action is not.
+    world["other_account"].locale = "en"
+    db.session.commit()
+    sign_in(client, world["other_account"])
+    own = _rows(client.get("/my-space/who-saw-my-record").get_data(as_text=True))
+    assert len(own) == 1 and world["person_account"].name not in "".join(own)
+
+
 def test_a_person_without_accesses_gets_a_kind_empty_list(client, world):
     world["other_account"].locale = "en"
     db.session.commit()
