@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from peer_support import config as settings
 from peer_support.db import configure_engine, dispose_after_fork
 from peer_support import extensions
+from peer_support.operations.logs import configure_app_logging
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["PEER_SUPPORT_DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PEER_SUPPORT_TIMEZONE"]
+    configure_app_logging(app)
     proxies = int(app.config.get("PROXY_FIX_X_FOR") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
@@ -67,7 +69,7 @@ def _init_extensions(app: Flask) -> None:
 # feature's models or services never drags in the views of others.
 FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
             "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming",
-            "nudges")
+            "nudges", "privacy")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -90,7 +92,11 @@ def _register_cli(app: Flask) -> None:
     from peer_support.auth.cli import create_user
     from peer_support.demo import demo_data
     from peer_support.nudges.commands import nudges_command
+    from peer_support.operations.checks import check_command
+    from peer_support.operations.commands import backup_command, restore_command
+    from peer_support.privacy.retention import retention_command
     from peer_support.scheduler import scheduler_command
 
-    for command in (create_user, demo_data, scheduler_command, nudges_command):
+    for command in (create_user, demo_data, scheduler_command, nudges_command, check_command, backup_command,
+                    restore_command, retention_command):
         app.cli.add_command(command)

@@ -22,6 +22,14 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _backup_dir(instance: Path) -> str | None:
+    """BACKUP_DIR, or None when set to off/none/false (no daily backup)."""
+    value = os.environ.get("BACKUP_DIR", "").strip()
+    if value.lower() in {"off", "none", "false", "0", "no"}:
+        return None
+    return value or str(instance / "backups")
+
+
 def database_url(instance_path: str) -> str:
     """DATABASE_URL, normalised so that PostgreSQL always goes through psycopg 3."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -80,6 +88,8 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        # Two-factor sign-in: the name authenticator apps show next to the codes.
+        "TWO_FACTOR_ISSUER": os.environ.get("TWO_FACTOR_ISSUER", "").strip() or "Peer support",
         # Argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).
         "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
         "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
@@ -103,4 +113,13 @@ def from_environment(instance_path: str) -> dict:
         # Peer workers' photos (PNG or JPEG, re-encoded without metadata), outside the web root too.
         "PHOTO_DIR": os.environ.get("PHOTO_DIR") or str(instance / "photos"),
         "PHOTO_MAX_BYTES": _int("PHOTO_MAX_BYTES", 3 * 1024 * 1024),
+        # Daily backup by the scheduler (BACKUP_DIR=off switches it off), at BACKUP_HOUR site time,
+        # keeping the BACKUP_KEEP newest.
+        "BACKUP_DIR": _backup_dir(instance),
+        "BACKUP_KEEP": _int("BACKUP_KEEP", 14),
+        "BACKUP_HOUR": _int("BACKUP_HOUR", 2),
+        # Logs: "json" writes one JSON object per line (for a log collector), anything else plain text.
+        "LOG_FORMAT": (os.environ.get("LOG_FORMAT") or "text").strip().lower(),
+        # /healthz and `check` call the scheduler stale when no job succeeded for this long.
+        "SCHEDULER_STALE_AFTER_MINUTES": _int("SCHEDULER_STALE_AFTER_MINUTES", 90),
     }

@@ -214,7 +214,8 @@ def can_view_person(actor, person) -> bool:
 
 
 def can_edit_person(actor, person) -> bool:
-    return can_view_person(actor, person)
+    # An anonymised record stays so: identifying data typed into it again would undo the erasure.
+    return can_view_person(actor, person) and person.anonymised_at is None
 
 
 def can_read_record_accesses(actor, person) -> bool:
@@ -287,7 +288,7 @@ can_follow_peer_work_interests = is_coordinator
 
 def can_invite_person(actor, person) -> bool:
     """Sending the person an e-mail link to create their own account: the coordinator, while they have none."""
-    return is_coordinator(actor) and person.account_id is None
+    return is_coordinator(actor) and person.account_id is None and person.anonymised_at is None
 
 
 def is_own_record(actor, person) -> bool:
@@ -400,6 +401,14 @@ def can_act_on_nudge(actor, nudge) -> bool:
 can_view_nudge = can_act_on_nudge
 
 
+# --- People's rights: all of a person's data (issue 10) ----------------------------
+
+def can_read_subject_data(actor, person) -> bool:
+    """Everything the app holds about a person (page and JSON): the person themself, and the coordinator
+    (a request received on paper). Never staff, peer workers (even their own), researchers or other people."""
+    return is_coordinator(actor) or is_own_record(actor, person)
+
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -407,6 +416,8 @@ PUBLIC_ENDPOINTS = frozenset({
     "main.healthz",
     "main.set_language",
     "auth.login",
+    # The code after the password (issue 10): the view checks this browser's pending sign-in
+    "auth.second_factor",
     # Information page and public contact requests (issue 4)
     "information.peer_worker",
     "information.contact",
@@ -426,12 +437,19 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "auth.nudge_mail": can_receive_nudges,
     "auth.change_password": is_signed_in,
     "auth.end_session": is_signed_in,
+    # Two-factor sign-in (issue 10): each account manages its own
+    "auth.two_factor_status": is_signed_in,
+    "auth.two_factor_start": is_signed_in,
+    "auth.two_factor_enrol": is_signed_in,
+    "auth.two_factor_recovery_codes": is_signed_in,
+    "auth.two_factor_off": is_signed_in,
     "accounts.index": can_manage_accounts,
     "accounts.create": can_manage_accounts,
     "accounts.edit": can_manage_accounts,
     "accounts.deactivate": can_manage_accounts,
     "accounts.reactivate": can_manage_accounts,
     "accounts.end_sessions": can_manage_accounts,
+    "accounts.two_factor_reset": can_manage_accounts,
     "accounts.reset_password": can_manage_accounts,
     "units.index": can_manage_units,
     "units.create": can_manage_units,
@@ -575,6 +593,19 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "nudges.snooze": can_receive_nudges,
     "nudges.dismiss": can_receive_nudges,
     "nudges.settings": can_set_nudge_thresholds,
+    # People's rights, all of a person's data (issue 10): the person their own (never chosen by id);
+    # the coordinator any person's (loader get_subject_or_404)
+    "privacy.my_data": can_use_my_space,
+    "privacy.my_data_json": can_use_my_space,
+    "privacy.person_data": is_coordinator,
+    "privacy.person_data_json": is_coordinator,
+    # Erasure, legal hold, retention and data-protection settings (issue 10): the coordinator
+    "privacy.erase": is_coordinator,
+    "privacy.legal_hold": is_coordinator,
+    "privacy.lift_hold": is_coordinator,
+    "privacy.settings": is_coordinator,
+    "privacy.retention": is_coordinator,
+    "privacy.run_retention_now": is_coordinator,
 }
 
 

@@ -47,24 +47,49 @@ def mail_nudges() -> None:
         log.info("sent %d nudge mails about %d nudges (%d failed)", report.mails, report.nudges, report.failures)
 
 
-# (job id, function, trigger, trigger arguments)
+def back_up_database() -> None:
+    """The daily backup into BACKUP_DIR with rotation (operations/backup.py); once per day even if restarted."""
+    from peer_support.operations.backup import run_daily_backup
+
+    run_daily_backup(utcnow())
+
+
+def apply_retention() -> None:
+    """Anonymise the people past the retention period (privacy/retention.py, under its own lock, one commit)."""
+    from peer_support.privacy.retention import retention_job
+
+    retention_job()
+
+
+def backup_time(config) -> dict:
+    return {"hour": config["BACKUP_HOUR"], "minute": 0}
+
+
+# (job id, function, trigger, trigger arguments: a dict, or a function of the app's config giving one)
 JOBS = [
     ("auth.purge_sign_in_records", purge_sign_in_records, "interval", {"hours": 6}),
     # Half-hourly: a threshold passed is seen within 30 minutes, and a rerun costs little (set-based, keyed).
     ("nudges.evaluate", evaluate_nudges, "interval", {"minutes": 30}),
     # Every quarter of an hour: an immediate mail waits at most that long, a digest goes in its hour.
     ("nudges.mail", mail_nudges, "interval", {"minutes": 15}),
+    # Daily at BACKUP_HOUR (site time); also at start, where it does nothing if today's backup exists.
+    ("operations.backup", back_up_database, "cron", backup_time),
+    # Daily at night (site time): people past the retention period are anonymised.
+    ("privacy.retention", apply_retention, "cron", {"hour": 3, "minute": 30}),
 ]
 
 
 def build_scheduler(app) -> BlockingScheduler:
+    from peer_support.operations.jobs import recorded_run
+
     scheduler = BlockingScheduler(timezone=app.config["PEER_SUPPORT_TIMEZONE"])
 
-    def in_app_context(function):
+    def in_app_context(job_id, function):
         def run():
             with app.app_context():
                 try:
-                    function()
+                    with recorded_run(job_id):  # job_run: last start, success, failure (/healthz, `check`)
+                        function()
                 except Exception:
                     db.session.rollback()
                     log.exception("job %s failed", function.__name__)
@@ -75,8 +100,9 @@ def build_scheduler(app) -> BlockingScheduler:
         return run
 
     for job_id, function, trigger, arguments in JOBS:
+        arguments = arguments(app.config) if callable(arguments) else arguments
         # A late or missed run happens once, never twice at a time.
-        scheduler.add_job(in_app_context(function), trigger, id=job_id, name=job_id, replace_existing=True,
+        scheduler.add_job(in_app_context(job_id, function), trigger, id=job_id, name=job_id, replace_existing=True,
                           next_run_time=utcnow(), coalesce=True, max_instances=1, misfire_grace_time=300,
                           **arguments)
     return scheduler
@@ -85,8 +111,10 @@ def build_scheduler(app) -> BlockingScheduler:
 @click.command("scheduler")
 def scheduler_command():
     """Run the scheduled jobs until stopped (one such process per site)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    from peer_support.operations.logs import configure_app_logging
+
     app = current_app._get_current_object()
+    configure_app_logging(app, logging.INFO)  # LOG_FORMAT: plain text or JSON lines, as the web app
     scheduler = build_scheduler(app)
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     click.echo(f"scheduler started with {len(scheduler.get_jobs())} jobs")

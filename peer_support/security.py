@@ -25,6 +25,18 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 # Pages a person who must change their password can still reach.
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "main.set_language"}
+# Pages a professional can still reach while the programme requires a second factor they have not set up.
+_ALLOWED_BEFORE_SECOND_FACTOR = {"auth.two_factor_status", "auth.two_factor_start", "auth.two_factor_enrol",
+                                 "auth.logout", "main.set_language"}
+
+
+def _must_enrol_second_factor(account) -> bool:
+    from peer_support.auth.two_factor import PROFESSIONAL_ROLES
+    from peer_support.privacy.settings import current_settings
+
+    # The cheap checks first: the setting is read only for professionals without a second factor.
+    return (account.role in PROFESSIONAL_ROLES and account.totp_enabled_at is None
+            and current_settings().two_factor_required)
 
 
 @login_manager.user_loader
@@ -67,6 +79,8 @@ def enforce_access():
         return login_manager.unauthorized()
     if current_user.must_change_password and request.endpoint not in _ALLOWED_BEFORE_PASSWORD_CHANGE:
         return redirect(url_for("auth.change_password"))
+    if request.endpoint not in _ALLOWED_BEFORE_SECOND_FACTOR and _must_enrol_second_factor(current_user):
+        return redirect(url_for("auth.two_factor_status"))
     if rule is None or not rule(current_user):
         record("access.denied", actor=current_user, object_type="endpoint", object_id=request.endpoint,
                ip=client_ip(), outcome="denied", details={"path": request.path[:200]})

@@ -109,6 +109,23 @@ def end_sessions(account_id: int):
     return redirect(url_for("accounts.edit", account_id=account.id))
 
 
+@blueprint.post("/<int:account_id>/two-factor/reset")
+def two_factor_reset(account_id: int):
+    from peer_support.auth import two_factor
+
+    account = get_account_or_404(account_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if two_factor.is_enabled(account):
+        two_factor.reset(current_user, account, ip=client_ip(), now=utcnow())
+        db.session.commit()
+        flash(_("The second factor of %(name)s is removed; they set it up again at their next sign-in.",
+                name=account.name), "success")
+    else:
+        flash(_("%(name)s has no second factor.", name=account.name), "info")
+    return redirect(url_for("accounts.edit", account_id=account.id))
+
+
 @blueprint.post("/<int:account_id>/reactivate")
 def reactivate(account_id: int):
     account = get_account_or_404(account_id)

@@ -60,6 +60,11 @@ ACTION_LABELS = {
     "people.access_log_view": _l("List of who saw the record read"),
     "auth.session_end": _l("Session ended by its owner"),
     "auth.sessions_end_all": _l("Person signed out everywhere by the coordinator"),
+    "auth.two_factor_enable": _l("Two-factor sign-in turned on"),
+    "auth.two_factor_disable": _l("Two-factor sign-in turned off"),
+    "auth.two_factor_check": _l("Second sign-in step (code)"),
+    "auth.recovery_codes_renew": _l("New recovery codes made"),
+    "accounts.two_factor_reset": _l("Second factor removed by the coordinator"),
     "people.account_link": _l("Account opened for a service user"),
     "referrals.create": _l("Referral made by staff"),
     "information.page_update": _l("Information page changed"),
@@ -109,6 +114,14 @@ ACTION_LABELS = {
     "nudges.threshold_change": _l("Nudge threshold changed"),
     "nudges.mail_preference": _l("Choice of reminder e-mails changed"),
     "nudges.mail_sent": _l("Reminder e-mail sent"),
+    # People's rights (issue 10)
+    "privacy.subject_view": _l("All of the person's data read (right of access)"),
+    "privacy.subject_export": _l("All of the person's data downloaded (right of access)"),
+    "privacy.settings_change": _l("Data-protection settings changed"),
+    "privacy.legal_hold_set": _l("Legal hold set on a record"),
+    "privacy.legal_hold_lift": _l("Legal hold lifted"),
+    "privacy.erasure": _l("Person's data erased on request"),
+    "privacy.retention_run": _l("Retention run: identifying data of old accompaniments anonymised"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -132,10 +145,12 @@ OBJECT_TYPE_LABELS = {
     "calendar_feed": _l("Calendar feed"),
     "nudge": _l("Nudge"),
     "nudge_threshold": _l("Nudge threshold"),
+    "data_protection_settings": _l("Data-protection settings"),
 }
 
 # actor_label values written by the system rather than typed by a person.
 SYSTEM_ACTOR_LABELS = {
     "command line": _l("command line"),
     "public contact form": _l("public contact form"),
+    "scheduler": _l("scheduler"),
 }

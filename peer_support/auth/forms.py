@@ -102,3 +102,26 @@ class NudgeMailForm(FlaskForm):
         start, end = parse_clock(self.quiet_start.data), parse_clock(field.data)
         if start is not None and start == end:
             raise ValidationError(_l("Quiet hours must start and end at different times."))
+
+
+class SecondFactorForm(FlaskForm):
+    """The code after the password: 6 digits from the app, or a recovery code."""
+    code = StringField(_l("Code"), filters=[stripped],
+                       validators=[DataRequired(_l("Type the code your app shows, or a recovery code.")),
+                                   Length(max=20, message=_l("A code has at most 20 characters."))],
+                       description=_l("The 6 digits your authenticator app shows now, or one of your recovery codes."),
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(_l("Code shown by the app"), filters=[stripped],
+                       validators=[DataRequired(_l("Type the 6 digits your app shows.")),
+                                   Length(max=20, message=_l("A code has at most 20 characters."))],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+class PasswordCheckForm(FlaskForm):
+    """Typing the password again before changing how one signs in."""
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password.")),
+                                                         Length(max=MAX_LENGTH)],
+                             render_kw={"autocomplete": "current-password"})

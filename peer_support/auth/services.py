@@ -31,6 +31,8 @@ class ThrottlePolicy:
 class SignInResult:
     account: Account | None = None
     throttled_for: timedelta | None = None
+    # The password was right and the account has a second factor: sign-in ends with finish_sign_in.
+    needs_second_factor: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -85,8 +87,8 @@ def sign_in(email: str, password: str, *, ip: str, policy: ThrottlePolicy, now: 
     account = db.session.scalar(sa.select(Account).where(Account.email == email))
     valid = verify_password(account.password_hash if account else None, password)
     succeeded = bool(valid and account.is_active)
-    db.session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=succeeded))
     if not succeeded:
+        db.session.add(LoginAttempt(email=email, ip=ip, at=now, succeeded=False))
         reason = "inactive" if valid else "bad_credentials"
         record("auth.login", actor=account, actor_label=email, ip=ip, outcome="failure",
                details={"reason": reason}, now=now)
@@ -94,9 +96,36 @@ def sign_in(email: str, password: str, *, ip: str, policy: ThrottlePolicy, now: 
         return SignInResult()
     if needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
+    if account.totp_enabled_at is not None:
+        # Not yet a success: the right password alone must not reset the count of failed codes.
+        db.session.flush()
+        return SignInResult(account=account, needs_second_factor=True)
+    finish_sign_in(account, ip=ip, now=now)
+    return SignInResult(account=account)
+
+
+def finish_sign_in(account: Account, *, ip: str, now: datetime, details: dict | None = None) -> None:
+    """Every factor checked: the attempt counts as a success and the sign-in is audited."""
+    db.session.add(LoginAttempt(email=account.email, ip=ip, at=now, succeeded=True))
     account.last_login_at = now
-    record("auth.login", actor=account, ip=ip, now=now)
+    record("auth.login", actor=account, ip=ip, now=now, details=details)
     db.session.flush()
+
+
+def second_factor_attempt(account: Account, code: str, *, ip: str, policy: ThrottlePolicy,
+                          now: datetime) -> SignInResult:
+    """The code typed after the password: throttled like passwords, counted as an attempt either way."""
+    from peer_support.auth import two_factor
+
+    remaining = _throttle_remaining(account.email, ip, policy, now)
+    if remaining is not None:
+        record("auth.login", actor=account, ip=ip, outcome="denied", details={"reason": "throttled"}, now=now)
+        return SignInResult(throttled_for=remaining)
+    if not account.is_active or not two_factor.verify(account, code, ip=ip, now=now):
+        db.session.add(LoginAttempt(email=account.email, ip=ip, at=now, succeeded=False))
+        db.session.flush()
+        return SignInResult()
+    finish_sign_in(account, ip=ip, now=now, details={"second_factor": True})
     return SignInResult(account=account)
 
 

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -5,7 +7,9 @@ from flask_login import current_user, login_user, logout_user
 from peer_support.auth import blueprint
 from peer_support.auth import services
 from peer_support import permissions
-from peer_support.auth.forms import ChangePasswordForm, LoginForm, NudgeMailForm, SettingsForm, parse_clock
+from peer_support.auth.forms import (ChangePasswordForm, LoginForm, NudgeMailForm, SecondFactorForm, SettingsForm,
+                                     parse_clock)
+from peer_support.auth.models import Account
 from peer_support.auth.labels import device_name
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
@@ -23,6 +27,16 @@ def _throttle_policy() -> services.ThrottlePolicy:
     )
 
 
+# How long the second-factor page waits for the code after the right password.
+_PENDING_SIGN_IN = timedelta(minutes=5)
+
+
+def _throttled_page(throttled_for: timedelta):
+    minutes = max(1, -(-int(throttled_for.total_seconds()) // 60))
+    return render_template("auth/throttled.html", minutes=minutes), 429, {
+        "Retry-After": str(int(throttled_for.total_seconds()) + 1)}
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -33,26 +47,73 @@ def login():
                                   policy=_throttle_policy(), now=utcnow())
         if result.throttled_for is not None:
             db.session.commit()
-            minutes = max(1, -(-int(result.throttled_for.total_seconds()) // 60))
-            return render_template("auth/throttled.html", minutes=minutes), 429, {
-                "Retry-After": str(int(result.throttled_for.total_seconds()) + 1)}
+            return _throttled_page(result.throttled_for)
         if not result.succeeded:
             db.session.commit()
             form.password.errors.append(_("The e-mail address or the password is not correct."))
             return render_template("auth/login.html", form=form), 200
-        # A fresh session: nothing from before signing in carries over.
         next_url = safe_next_url(request.args.get("next"), url_for("main.home"))
-        locale = session.get("locale")
-        session.clear()
-        token = services.start_session(result.account, ip=client_ip(), user_agent=request.user_agent.string,
-                                       now=utcnow())
-        login_user(result.account)
-        session["auth_token"] = token
-        if locale and not result.account.locale:
-            session["locale"] = locale
-        db.session.commit()
-        return redirect(next_url)
+        if result.needs_second_factor:
+            db.session.commit()
+            session["pending_sign_in"] = {"account_id": result.account.id, "since": utcnow().isoformat(),
+                                          "next": next_url}
+            return redirect(url_for("auth.second_factor"))
+        return _complete_sign_in(result.account, next_url)
     return render_template("auth/login.html", form=form)
+
+
+def _complete_sign_in(account, next_url: str):
+    """A fresh session: nothing from before signing in carries over (but the language chosen)."""
+    locale = session.get("locale")
+    session.clear()
+    token = services.start_session(account, ip=client_ip(), user_agent=request.user_agent.string, now=utcnow())
+    login_user(account)
+    session["auth_token"] = token
+    if locale and not account.locale:
+        session["locale"] = locale
+    db.session.commit()
+    return redirect(next_url)
+
+
+def _pending_sign_in():
+    """The account whose password was right a moment ago in this browser, and where to go next."""
+    pending = session.get("pending_sign_in")
+    if not isinstance(pending, dict):
+        return None
+    try:
+        since = datetime.fromisoformat(pending["since"])
+        account = db.session.get(Account, int(pending["account_id"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if account is None or not account.is_active or utcnow() - since > _PENDING_SIGN_IN:
+        return None
+    return account, pending.get("next") or url_for("main.home")
+
+
+@blueprint.route("/login/second-factor", methods=["GET", "POST"])
+def second_factor():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    pending = _pending_sign_in()
+    if pending is None:
+        session.pop("pending_sign_in", None)
+        flash(_("Sign in again: the page for the code waited more than 5 minutes."), "info")
+        return redirect(url_for("auth.login"))
+    account, next_url = pending
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        result = services.second_factor_attempt(account, form.code.data, ip=client_ip(), policy=_throttle_policy(),
+                                                now=utcnow())
+        db.session.commit()
+        if result.throttled_for is not None:
+            session.pop("pending_sign_in", None)
+            return _throttled_page(result.throttled_for)
+        if not result.succeeded:
+            form.code.errors.append(_("This code is not correct, or it was already used. Wait for the next one "
+                                      "your app shows, or use a recovery code."))
+            return render_template("auth/second_factor.html", form=form), 200
+        return _complete_sign_in(account, next_url)
+    return render_template("auth/second_factor.html", form=form)
 
 
 @blueprint.post("/logout")
@@ -152,3 +213,6 @@ def change_password():
             flash(_("Your password is changed. Your other sessions have been signed out."), "success")
             return redirect(url_for("main.home"))
     return render_template("auth/change_password.html", form=form)
+
+
+from peer_support.auth import two_factor_views  # noqa: E402,F401  (the second factor's own pages)

@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from peer_support.db import UTCDateTime, utcnow
+from peer_support.db import UTCDateTime
 from peer_support.extensions import db
 from peer_support.nudges import lock, person_messages, rules
 from peer_support.nudges.models import ACTIVE_STATUSES, RULES as RULE_ORDER, Nudge
@@ -186,23 +186,4 @@ def run_evaluation(now: datetime, holder: str | None = None) -> list[sa.Row] | N
     """The scheduled job and `flask nudges run`: evaluate under the database lock and commit once.
 
     Returns the nudges created, or None when another live holder has the lock (nothing is done)."""
-    if db.session().in_transaction():
-        # On SQLite this session's transaction holds the write lock (BEGIN IMMEDIATE): taking the job lock
-        # on another connection would wait for it until the busy timeout, then fail. And the one commit
-        # below must not carry the caller's own changes. The caller commits or rolls back first.
-        raise RuntimeError("run_evaluation() must start outside a transaction: commit or roll back first")
-    holder = holder or lock.new_holder()
-    # The lease runs on the wall clock, not on `now`: an evaluation "as of" another time (the CLI's --at)
-    # must neither take the lock for months nor find it always expired.
-    if not lock.acquire(LOCK_NAME, holder, utcnow(), LEASE):
-        log.info("nudge evaluation skipped: %s is held by another process", LOCK_NAME)
-        return None
-    try:
-        created = evaluate(now)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    finally:
-        lock.release(LOCK_NAME, holder)
-    return created
+    return lock.run_locked(LOCK_NAME, LEASE, lambda: evaluate(now), holder=holder)

@@ -11,6 +11,7 @@ that work when it fails.
 """
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -23,6 +24,7 @@ from peer_support.extensions import db
 from peer_support.nudges.models import JobLock
 
 job_lock = JobLock.__table__
+log = logging.getLogger(__name__)
 
 
 def new_holder() -> str:
@@ -57,3 +59,29 @@ def release(name: str, holder: str) -> bool:
             sa.update(job_lock).where(job_lock.c.name == name, job_lock.c.holder == holder)
             .values(holder=None, locked_until=None))
     return released.rowcount == 1
+
+
+def run_locked(name: str, lease: timedelta, work, *, holder: str | None = None):
+    """work() under this job's lease, committed once; None (nothing done) when another live holder has it.
+
+    Starts outside a transaction: on SQLite this session's open transaction would hold the write lock that
+    acquire()'s own connection waits for, and the one commit must not carry the caller's changes."""
+    from peer_support.db import utcnow
+
+    if db.session().in_transaction():
+        raise RuntimeError(f"{name} must start outside a transaction: commit or roll back first")
+    holder = holder or new_holder()
+    # The lease runs on the wall clock, not on the job's `now`: a run "as of" another time (a CLI's --at)
+    # must neither take the lock for months nor find it always expired.
+    if not acquire(name, holder, utcnow(), lease):
+        log.info("%s skipped: its lock is held by another process", name)
+        return None
+    try:
+        result = work()
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        release(name, holder)
+    return result

@@ -6,7 +6,8 @@ from tests.conftest import ROLES
 def test_healthz_answers_ok_without_signing_in(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok"}
+    # (The scheduler's health comes with it: tests/operations/test_jobs.py.)
+    assert response.get_json()["status"] == "ok"
 
 
 def test_home_requires_sign_in(client):

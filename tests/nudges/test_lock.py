@@ -75,9 +75,9 @@ def test_holders_are_distinct_per_attempt(app):
 def test_an_evaluation_does_nothing_while_another_process_holds_the_lock(app, every_rule, caplog, monkeypatch):
     every_rule()
     # Alembic's logging set-up (the test database's migration) disables the loggers that existed before it.
-    monkeypatch.setattr(logging.getLogger("peer_support.nudges.engine"), "disabled", False)
+    monkeypatch.setattr(logging.getLogger("peer_support.nudges.lock"), "disabled", False)
     assert acquire(LOCK_NAME, "scheduler on another machine", utcnow(), LEASE)
-    with caplog.at_level(logging.INFO, logger="peer_support.nudges.engine"):
+    with caplog.at_level(logging.INFO, logger="peer_support.nudges.lock"):
         assert run_evaluation(EVAL) is None
     assert "held by another process" in caplog.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Nudge)) == 0
