@@ -69,7 +69,7 @@ def _init_extensions(app: Flask) -> None:
 # feature's models or services never drags in the views of others.
 FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
             "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming",
-            "nudges", "privacy")
+            "nudges", "privacy", "feedback", "research")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,8 @@
 from peer_support.audit.models import AuditEntry, AuditRedaction  # noqa: F401
 from peer_support.auth.models import Account, AuthSession, LoginAttempt, RecoveryCode  # noqa: F401
 from peer_support.calendars.models import CalendarFeed  # noqa: F401
+from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, FeedbackInvitation,  # noqa: F401
+                                          FeedbackResponse, FormQuestion, FormVersion)
 from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
 from peer_support.nudges.models import JobLock, Nudge, NudgeThreshold  # noqa: F401
 from peer_support.people.models import AccountInvitation, PeerWorkInterest, ServiceUser  # noqa: F401
@@ -9,6 +11,7 @@ from peer_support.operations.models import JobRun  # noqa: F401
 from peer_support.peers.models import Absence, LivedExperienceDomain, PeerDomain, PeerProfile, PresenceSlot  # noqa: F401
 from peer_support.privacy.models import DataProtectionSettings  # noqa: F401
 from peer_support.referrals.models import InformationPage, Referral, ReferralEvent  # noqa: F401
+from peer_support.research.models import AnswerRedaction, ConsentText, ResearchConsent, ResearchStudy  # noqa: F401
 from peer_support.rooms.models import Room, RoomClosure  # noqa: F401
 from peer_support.supervision.models import DebriefRequest, SupervisionSession  # noqa: F401
 from peer_support.training.models import ProgrammeRequirements, TrainingProgramme, TrainingRecord  # noqa: F401
