@@ -28,6 +28,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = settings.load_secret_key(app.instance_path)
+    if not app.config.get("RESEARCH_PSEUDONYM_KEY"):
+        app.config["RESEARCH_PSEUDONYM_KEY"] = settings.derived_key(app.config["SECRET_KEY"], "research-pseudonyms")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).parent / "translations"))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["PEER_SUPPORT_DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["PEER_SUPPORT_TIMEZONE"]
@@ -95,8 +97,9 @@ def _register_cli(app: Flask) -> None:
     from peer_support.operations.checks import check_command
     from peer_support.operations.commands import backup_command, restore_command
     from peer_support.privacy.retention import retention_command
+    from peer_support.research.commands import export_command
     from peer_support.scheduler import scheduler_command
 
     for command in (create_user, demo_data, scheduler_command, nudges_command, check_command, backup_command,
-                    restore_command, retention_command):
+                    restore_command, retention_command, export_command):
         app.cli.add_command(command)

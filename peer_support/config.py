@@ -1,6 +1,8 @@
 """Configuration from environment variables, with defaults that run out of the box."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from datetime import timedelta
@@ -65,6 +67,11 @@ def load_secret_key(instance_path: str) -> str:
     return key
 
 
+def derived_key(secret_key: str, purpose: str) -> str:
+    """A key for one purpose, derived from the secret key (HMAC), so that one secret serves several uses."""
+    return hmac.new(secret_key.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
 def from_environment(instance_path: str) -> dict:
     """The application's configuration, read from the environment."""
     development = os.environ.get("PEER_SUPPORT_ENV", "production") == "development"
@@ -88,6 +95,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)),
+        # Research pseudonyms: the key of the keyed hash (never in the database). Unset, it is derived from
+        # SECRET_KEY; set it explicitly to keep pseudonyms stable if the secret key ever changes.
+        "RESEARCH_PSEUDONYM_KEY": os.environ.get("RESEARCH_PSEUDONYM_KEY", "").strip() or None,
         # Two-factor sign-in: the name authenticator apps show next to the codes.
         "TWO_FACTOR_ISSUER": os.environ.get("TWO_FACTOR_ISSUER", "").strip() or "Peer support",
         # Argon2id parameters (argon2-cffi's defaults, RFC 9106 low-memory profile).

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 
 # A cell starting with one of these is a formula to a spreadsheet ("CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -22,6 +23,20 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def iter_csv(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
+    """The same CSV, one line at a time (for streamed downloads: memory stays flat)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow([_cell(h) for h in header])
+    for row in itertools.chain([None], rows):
+        if row is not None:
+            writer.writerow([_cell(value) for value in row])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence]) -> str:

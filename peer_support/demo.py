@@ -14,6 +14,7 @@ from peer_support.auth.models import Account
 from peer_support.auth.passwords import hash_password, password_problems
 from peer_support.db import utcnow
 from peer_support.extensions import db
+from peer_support.feedback.demo import add_demo_feedback
 from peer_support.meetings.demo import add_demo_meetings
 from peer_support.myspace.demo import add_demo_myspace
 from peer_support.peers.demo import add_demo_peers
@@ -116,6 +117,7 @@ def load_demo_data(*, size: str, seed: int, password: str) -> list[DemoAccount]:
     rooms = add_demo_rooms(rng, units, accounts["coordination"], now)
     add_demo_meetings(rng, now, rooms)
     add_demo_myspace(rng, people.people, programmes, accounts["coordination"], now)
+    add_demo_feedback(rng, people.people, everyone, accounts["coordination"], accounts["recherche"], now)
     return created
 
 

@@ -409,6 +409,59 @@ def can_read_subject_data(actor, person) -> bool:
     return is_coordinator(actor) or is_own_record(actor, person)
 
 
+# --- Research: studies, consent, the researchers' pseudonymised view (issue 7) ----------------
+
+# Studies and their consent texts: the coordinator and researchers.
+can_manage_studies = has_role("coordinator", "researcher")
+# The pseudonymised, masked answers of consenting participants, and hand redactions: researchers, and the
+# coordinator who runs the programme (the same masked view, never names).
+can_read_research_answers = has_role("coordinator", "researcher")
+# The exports (CSV, data dictionary, .qdpx, participants): researchers, and the coordinator who runs the
+# programme and answers for its data.
+can_export_research = has_role("coordinator", "researcher")
+# One's own research consents: everyone who may be asked to answer a form (never researchers as such).
+can_manage_own_research_consent = has_role("coordinator", "staff", "peer_worker", "service_user")
+
+
+def accompanies_person(actor, person) -> bool:
+    """The peer worker who accompanies this person now (accepted or active referral; asks the database)."""
+    if not has_role("peer_worker")(actor):
+        return False
+    from peer_support.research.studies import is_accompanied_by_account
+
+    return is_accompanied_by_account(person.id, actor.id)
+
+
+def can_record_paper_consent(actor, person) -> bool:
+    """Consents and withdrawals given on paper: the coordinator, or the person's own peer worker."""
+    if person is None or person.anonymised_at is not None:
+        return False
+    return is_coordinator(actor) or accompanies_person(actor, person)
+
+
+# --- Feedback forms: the builder and the results summary (issue 7) -------------------------
+
+# Building forms (settings, versions, questions, publishing, closing) and their results summary: the
+# coordinator and researchers (the summary hides care-only forms from researchers: results.researchers_may_read).
+can_build_feedback_forms = has_role("coordinator", "researcher")
+
+# --- Feedback invitations and answering (issue 7) ----------------------------------------------
+
+# Sending a questionnaire to chosen people or staff, from the form's invitations page: the coordinator.
+can_send_feedback_forms = is_coordinator
+# Answering signed in, and the list of one's own questionnaires: service users and staff (the loader finds only
+# the account's own invitations: 404 for anyone else's). Anyone with the link answers at /feedback/answer/<token>.
+can_answer_feedback_forms = has_role("service_user", "staff")
+
+
+def can_invite_to_feedback(actor, person) -> bool:
+    """Inviting a person to answer a questionnaire, seeing and cancelling their invitations, printing a link:
+    the coordinator, or the peer worker accompanying them."""
+    if person is None:
+        return False
+    return is_coordinator(actor) or accompanies_person(actor, person)
+
+
 # Endpoints anyone may reach, signed in or not.
 PUBLIC_ENDPOINTS = frozenset({
     "static",
@@ -426,6 +479,10 @@ PUBLIC_ENDPOINTS = frozenset({
     "myspace.invitation",
     # Personal calendar feed (issue 5): calendar applications cannot sign in; the HMAC address is the key
     "calendars.feed",
+    # Answering a questionnaire by its personal link (issue 7): the token is the key; a bad one gets one
+    # neutral page; the thank-you page says nothing about anyone
+    "feedback.answer",
+    "feedback.answer_thanks",
 })
 
 # Endpoint -> rule on the signed-in account.
@@ -606,6 +663,56 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "privacy.settings": is_coordinator,
     "privacy.retention": is_coordinator,
     "privacy.run_retention_now": is_coordinator,
+    # Feedback-form builder and results summary (issue 7)
+    "feedback.forms": can_build_feedback_forms,
+    "feedback.new_form": can_build_feedback_forms,
+    "feedback.show_form": can_build_feedback_forms,
+    "feedback.edit_form": can_build_feedback_forms,
+    "feedback.publish_form": can_build_feedback_forms,
+    "feedback.close_form": can_build_feedback_forms,
+    "feedback.reopen_form": can_build_feedback_forms,
+    "feedback.new_version": can_build_feedback_forms,
+    "feedback.discard_version": can_build_feedback_forms,
+    "feedback.new_question": can_build_feedback_forms,
+    "feedback.edit_question": can_build_feedback_forms,
+    "feedback.remove_question": can_build_feedback_forms,
+    "feedback.move_question": can_build_feedback_forms,
+    "feedback.results_page": can_build_feedback_forms,
+    # Feedback invitations (issue 7; a person's page and the actions: loaders return 404 unless the coordinator
+    # or the person's peer worker; staff invitations: the coordinator)
+    "feedback.form_invitations": can_send_feedback_forms,
+    "feedback.person_invitations": has_role("coordinator", "peer_worker"),
+    "feedback.cancel_invitation": has_role("coordinator", "peer_worker"),
+    "feedback.print_link": has_role("coordinator", "peer_worker"),
+    "feedback.answer_mine": can_answer_feedback_forms,
+    "feedback.to_answer": can_answer_feedback_forms,
+    # Research (issue 7): studies and consent texts; one's own consents (the subject is always the signed-in
+    # account or its own record, never an id); consents on paper (loader get_person_for_consents_or_404: 404
+    # unless the coordinator or the person's peer worker); the researchers' pages (no person id in any URL)
+    "research.studies_index": can_manage_studies,
+    "research.create_study": can_manage_studies,
+    "research.study": can_manage_studies,
+    "research.edit_study": can_manage_studies,
+    "research.new_consent_text": can_manage_studies,
+    "research.consent_text": can_manage_studies,
+    "research.publish_consent_text": can_manage_studies,
+    "research.my_consents": can_manage_own_research_consent,
+    "research.give_my_consent": can_manage_own_research_consent,
+    "research.withdraw_my_consent": can_manage_own_research_consent,
+    "research.person_consents": has_role("coordinator", "peer_worker"),
+    "research.record_paper_consent": has_role("coordinator", "peer_worker"),
+    "research.record_paper_withdrawal": has_role("coordinator", "peer_worker"),
+    "research.responses": can_read_research_answers,
+    "research.response": can_read_research_answers,
+    # Research exports (issue 7; a care-only form gives 404: never exported)
+    "research.export_form": can_export_research,
+    "research.export_csv": can_export_research,
+    "research.export_dictionary": can_export_research,
+    "research.export_qdpx": can_export_research,
+    "research.participants_csv": can_export_research,
+    "research.participants": can_export_research,
+    "research.redact": can_read_research_answers,
+    "research.remove_redaction": can_read_research_answers,
 }
 
 

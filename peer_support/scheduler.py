@@ -61,6 +61,17 @@ def apply_retention() -> None:
     retention_job()
 
 
+def feedback_invitations() -> None:
+    """Questionnaire invitations due, their mails and reminders, and cancellations (feedback/invitations.py,
+    under its own database lease, one commit)."""
+    from peer_support.feedback.invitations import run_job
+
+    report = run_job(utcnow())
+    if report is not None:
+        log.info("feedback invitations: %d created, %d sent, %d reminded, %d cancelled", report.created,
+                 report.sent, report.reminded, report.cancelled)
+
+
 def backup_time(config) -> dict:
     return {"hour": config["BACKUP_HOUR"], "minute": 0}
 
@@ -72,6 +83,8 @@ JOBS = [
     ("nudges.evaluate", evaluate_nudges, "interval", {"minutes": 30}),
     # Every quarter of an hour: an immediate mail waits at most that long, a digest goes in its hour.
     ("nudges.mail", mail_nudges, "interval", {"minutes": 15}),
+    # Half-hourly, like the nudges: questionnaire invitations due, their mails, reminders and cancellations.
+    ("feedback.invitations", feedback_invitations, "interval", {"minutes": 30}),
     # Daily at BACKUP_HOUR (site time); also at start, where it does nothing if today's backup exists.
     ("operations.backup", back_up_database, "cron", backup_time),
     # Daily at night (site time): people past the retention period are anonymised.

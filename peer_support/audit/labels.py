@@ -122,6 +122,36 @@ ACTION_LABELS = {
     "privacy.legal_hold_lift": _l("Legal hold lifted"),
     "privacy.erasure": _l("Person's data erased on request"),
     "privacy.retention_run": _l("Retention run: identifying data of old accompaniments anonymised"),
+    "research.consent_give": _l("Research consent given"),
+    "research.consent_withdraw": _l("Research consent withdrawn"),
+    "research.export": _l("Research answers exported (pseudonymised)"),
+    "research.participants_view": _l("Research participants' characteristics read"),
+    "research.study_create": _l("Study created"),
+    "research.study_update": _l("Study changed"),
+    "research.consent_text_create": _l("New version of a consent text written"),
+    "research.consent_text_update": _l("Draft consent text changed"),
+    "research.consent_text_publish": _l("Consent text version published"),
+    "research.person_consents_view": _l("Person's research consents read"),
+    "research.responses_view": _l("Research answers read (pseudonymised)"),
+    "research.redaction": _l("Words of a research answer masked by hand"),
+    "research.redaction_remove": _l("Hand redaction of a research answer removed"),
+    # Feedback forms (issue 7)
+    "feedback.form_create": _l("Feedback form created"),
+    "feedback.form_update": _l("Feedback form settings changed"),
+    "feedback.form_publish": _l("Feedback form version published"),
+    "feedback.form_new_version": _l("New version of a feedback form started"),
+    "feedback.form_discard_version": _l("Draft version of a feedback form discarded"),
+    "feedback.form_close": _l("Feedback form closed"),
+    "feedback.form_reopen": _l("Feedback form reopened"),
+    # Feedback invitations and answers (issue 7)
+    "feedback.invitation_create": _l("Invitation to answer a questionnaire made by hand"),
+    "feedback.invitation_sent": _l("Invitation to answer a questionnaire e-mailed"),
+    "feedback.invitation_reminder": _l("Reminder to answer a questionnaire e-mailed"),
+    "feedback.invitation_cancel": _l("Invitation to answer a questionnaire cancelled by hand"),
+    "feedback.invitation_link": _l("New questionnaire link made to print"),
+    "feedback.person_invitations_view": _l("Person's questionnaires read"),
+    "feedback.response_submit": _l("Questionnaire answered"),
+    "feedback.link_refused": _l("Questionnaire link refused (unknown, used, expired or cancelled)"),
 }
 
 OBJECT_TYPE_LABELS = {
@@ -146,6 +176,11 @@ OBJECT_TYPE_LABELS = {
     "nudge": _l("Nudge"),
     "nudge_threshold": _l("Nudge threshold"),
     "data_protection_settings": _l("Data-protection settings"),
+    "feedback_form": _l("Feedback form"),
+    "research_study": _l("Study"),
+    "feedback_answer": _l("Answer to a feedback form"),
+    "feedback_invitation": _l("Invitation to answer a questionnaire"),
+    "feedback_response": _l("Answers to a questionnaire"),
 }
 
 # actor_label values written by the system rather than typed by a person.
@@ -153,4 +188,5 @@ SYSTEM_ACTOR_LABELS = {
     "command line": _l("command line"),
     "public contact form": _l("public contact form"),
     "scheduler": _l("scheduler"),
+    "invitation link": _l("questionnaire link"),
 }

@@ -27,9 +27,11 @@ NAVIGATION = (
     ("supervision.index", _l("Supervision")),
     ("training.index", _l("Training")),
     ("rooms.index", _l("Rooms")),
+    ("feedback.forms", _l("Feedback forms")),
     ("accounts.index", _l("Accounts")),
     ("units.index", _l("Units")),
     ("audit.index", _l("Audit log")),
+    ("research.studies_index", _l("Studies")),
 )
 
 

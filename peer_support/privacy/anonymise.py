@@ -69,6 +69,8 @@ def anonymise(person: ServiceUser, *, how: str, actor, now: datetime) -> str:
                        .values(message=None, note=None))
     db.session.execute(sa.update(Nudge).where(Nudge.service_user_id == person_id).values(dismiss_reason=None))
     db.session.execute(sa.delete(AccountInvitation).where(AccountInvitation.service_user_id == person_id))
+    _withdraw_research_consents(person_id, actor=actor, now=now)
+    _forget_feedback(person_id)
 
     code = new_code()
     label = anonymised_label(code)
@@ -88,6 +90,29 @@ def anonymise(person: ServiceUser, *, how: str, actor, now: datetime) -> str:
     person.updated_at = now
     db.session.flush()
     return code
+
+
+def _withdraw_research_consents(person_id: int, *, actor, now: datetime) -> None:
+    """Every research consent in force is withdrawn (recorded as on paper, by whoever anonymises): nothing of
+    the person is exported again. Also past the retention period: once their name is gone from the database,
+    it could no longer be masked in what they wrote."""
+    from peer_support.research.consent import withdraw_consent
+    from peer_support.research.models import ConsentText, ResearchConsent
+
+    study_ids = db.session.scalars(
+        sa.select(ConsentText.study_id).join(ResearchConsent, ResearchConsent.consent_text_id == ConsentText.id)
+        .where(ResearchConsent.service_user_id == person_id, ResearchConsent.withdrawn_at.is_(None))
+        .distinct()).all()
+    for study_id in sorted(study_ids):
+        withdraw_consent(study_id, service_user_id=person_id, method="paper", recorded_by=actor, actor=actor, now=now)
+
+
+def _forget_feedback(person_id: int) -> None:
+    """Their questionnaire responses stay for the statistics, unlinked from them and without free text; their
+    invitations are deleted (feedback/answering.py)."""
+    from peer_support.feedback.answering import forget_person
+
+    forget_person(person_id)
 
 
 def _identifying_words(person: ServiceUser) -> list[str]:

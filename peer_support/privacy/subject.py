@@ -270,6 +270,23 @@ def _invitations(person: ServiceUser) -> list[dict]:
              "used_at": invitation.used_at, "revoked_at": invitation.revoked_at} for invitation in invitations]
 
 
+def _research_consents(person: ServiceUser) -> list[dict]:
+    """Each research consent given and withdrawn, with the study and the version of the text (one statement)."""
+    from peer_support.research.models import ConsentText, ResearchConsent, ResearchStudy
+
+    rows = db.session.execute(
+        sa.select(ResearchConsent, ConsentText.version, ResearchStudy.code, ResearchStudy.title_fr,
+                  ResearchStudy.title_en)
+        .join(ConsentText, ConsentText.id == ResearchConsent.consent_text_id)
+        .join(ResearchStudy, ResearchStudy.id == ConsentText.study_id)
+        .where(ResearchConsent.service_user_id == person.id)
+        .order_by(ResearchConsent.given_at, ResearchConsent.id)).all()
+    return [{"study": {"code": code, "fr": title_fr, "en": title_en}, "text_version": version,
+             "given_at": consent.given_at, "method": consent.method, "care_use": consent.care_use,
+             "withdrawn_at": consent.withdrawn_at, "withdrawal_method": consent.withdrawal_method}
+            for consent, version, code, title_fr, title_en in rows]
+
+
 def _accesses(person: ServiceUser) -> list[dict]:
     """Who saw or changed the record, its referrals and meetings: when, who (role), what; oldest first."""
     entries = record_accesses(person.id, page=1, per_page=ACCESSES_LIMIT).items
@@ -280,6 +297,13 @@ def _accesses(person: ServiceUser) -> list[dict]:
             by = {"name": entry.actor_label, "role": None, "is_the_person": False}
         accesses.append({"at": entry.at, "action": entry.action, "by": by, "outcome": entry.outcome})
     return accesses
+
+
+def _questionnaires(person: ServiceUser) -> dict:
+    """Their invitations to answer questionnaires and the responses linked to them (feedback/answering.py)."""
+    from peer_support.feedback.answering import subject_feedback
+
+    return subject_feedback(person.id)
 
 
 def subject_record(person: ServiceUser, *, now: datetime | None = None) -> dict:
@@ -301,6 +325,8 @@ def subject_record(person: ServiceUser, *, now: datetime | None = None) -> dict:
         "nudges": _nudges(person),
         "peer_work_interest": _peer_work_interest(person),
         "account_invitations": _invitations(person),
+        "research_consents": _research_consents(person),
+        "questionnaires": _questionnaires(person),
         "record_accesses": _accesses(person),
     }
 

@@ -88,7 +88,8 @@ def test_sign_in_asks_for_the_code_after_the_password(app, client, make_account)
     assert browser.get("/caseload/").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuthSession).where(
         AuthSession.account_id == worker.id, AuthSession.ended_at.is_(None))) == 1
-    assert "authenticator app" in browser.get("/login/second-factor").get_data(as_text=True)
+    assert "authenticator app" in browser.get("/login/second-factor", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
 
     wrong = browser.post("/login/second-factor", data={"code": "12345"})
     assert wrong.status_code == 200 and _refused(wrong, "code")

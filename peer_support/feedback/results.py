@@ -1,0 +1,184 @@
+"""The results summary of a form: responses per version, response rate, and the closed questions' figures.
+
+Everything is counted by the database (GROUP BY), in a fixed number of statements whatever the number of
+responses. Free text is never summarised here: researchers read it, masked, in the research pages.
+
+Which responses count depends on who reads: researchers see anonymous answers and the answers of
+pseudonymous forms whose consent is still in force (never care-only forms); the care team sees every answer
+except those whose consent was withdrawn without agreeing to keep them in care use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from peer_support.extensions import db
+from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, FeedbackInvitation, FeedbackResponse,
+                                          FormQuestion)
+from peer_support.research.models import ResearchConsent
+
+LIKERT_VALUES = (1, 2, 3, 4, 5)
+YES_NO_VALUES = (1, 0)
+NUMBER_KINDS = ("likert", "yes_no")
+CHOICE_KINDS = ("single_choice", "multiple_choice")
+
+
+@dataclass
+class VersionCount:
+    number: int
+    published_at: object
+    responses: int
+
+
+@dataclass
+class QuestionSummary:
+    """One closed question (by key, across versions): `counts` maps each value or choice code to a count."""
+
+    question: FormQuestion  # its text and choices, from the newest version that has it
+    answered: int = 0
+    counts: dict = field(default_factory=dict)
+    average: float | None = None
+    # Codes answered in older versions that the newest one no longer offers: code -> option dict.
+    other_options: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.question.kind
+
+    def share(self, count: int) -> float:
+        """The part of the people who answered this question (0 to 1)."""
+        return count / self.answered if self.answered else 0.0
+
+
+@dataclass
+class Summary:
+    versions: list[VersionCount]
+    responses: int
+    invitations_sent: int
+    invitations_answered: int
+    questions: list[QuestionSummary]
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answered invitations over sent ones (cancelled left out); None when none was sent."""
+        return self.invitations_answered / self.invitations_sent if self.invitations_sent else None
+
+
+def researchers_may_read(form: FeedbackForm) -> bool:
+    """Care-only answers are never seen outside the care team, not even summed up."""
+    return form.privacy != "care_only"
+
+
+def _usable(form: FeedbackForm, *, for_research: bool):
+    """The condition on (response, its consent) for the responses this reader may count."""
+    if form.privacy == "anonymous":
+        return sa.true()
+    if for_research:
+        if form.privacy != "pseudonymous":
+            return sa.false()
+        return sa.and_(ResearchConsent.id.is_not(None), ResearchConsent.withdrawn_at.is_(None))
+    return sa.or_(ResearchConsent.id.is_(None), ResearchConsent.withdrawn_at.is_(None),
+                  ResearchConsent.care_use.is_(True))
+
+
+def _responses(form: FeedbackForm, *, for_research: bool, columns):
+    return (sa.select(*columns).select_from(FeedbackResponse)
+            .outerjoin(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
+            .where(FeedbackResponse.form_id == form.id, _usable(form, for_research=for_research)))
+
+
+def _answers(form: FeedbackForm, *, for_research: bool, columns):
+    return (_responses(form, for_research=for_research, columns=columns)
+            .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
+            .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id))
+
+
+def _choice_codes():
+    """The codes of a choice answer, one row each (a table-valued JSON function of each engine)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.json_array_elements_text(FeedbackAnswer.choice_values).table_valued("value").render_derived()
+    return sa.func.json_each(FeedbackAnswer.choice_values).table_valued("value")
+
+
+def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
+    """The figures of one form (its versions and questions must be loaded), in five statements."""
+    per_version = dict(db.session.execute(
+        _responses(form, for_research=for_research,
+                   columns=[FeedbackResponse.version_id, sa.func.count(FeedbackResponse.id)])
+        .group_by(FeedbackResponse.version_id)).all())
+    versions = [VersionCount(version.number, version.published_at, per_version.get(version.id, 0))
+                for version in form.versions if version.published_at is not None]
+
+    in_force = sa.and_(FeedbackInvitation.sent_at.is_not(None), FeedbackInvitation.cancelled_at.is_(None))
+    sent, answered = db.session.execute(
+        sa.select(sa.func.count(FeedbackInvitation.id),
+                  sa.func.count(FeedbackInvitation.id).filter(FeedbackInvitation.answered_at.is_not(None)))
+        .where(FeedbackInvitation.form_id == form.id, in_force)).one()
+
+    summaries = _question_summaries(form)
+    numbers = db.session.execute(
+        _answers(form, for_research=for_research,
+                 columns=[FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, sa.func.count()])
+        .where(FormQuestion.kind.in_(NUMBER_KINDS), FeedbackAnswer.number_value.is_not(None))
+        .group_by(FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value))
+    for key, kind, value, count in numbers:
+        summary = summaries.get((key, kind))
+        if summary is not None:
+            summary.counts[value] = summary.counts.get(value, 0) + count
+            summary.answered += count
+
+    codes = _choice_codes()
+    code_rows = db.session.execute(
+        _answers(form, for_research=for_research,
+                 columns=[FormQuestion.key, FormQuestion.kind, codes.c.value, sa.func.count()])
+        .join(codes, sa.true()).where(FormQuestion.kind.in_(CHOICE_KINDS))
+        .group_by(FormQuestion.key, FormQuestion.kind, codes.c.value))
+    for key, kind, code, count in code_rows:
+        summary = summaries.get((key, kind))
+        if summary is not None:
+            summary.counts[code] = summary.counts.get(code, 0) + count
+    # People who ticked at least one choice (for several choices, the counts add up to more).
+    answered_rows = db.session.execute(
+        _answers(form, for_research=for_research,
+                 columns=[FormQuestion.key, FormQuestion.kind, sa.func.count(sa.distinct(FeedbackAnswer.id))])
+        .join(codes, sa.true()).where(FormQuestion.kind.in_(CHOICE_KINDS))
+        .group_by(FormQuestion.key, FormQuestion.kind))
+    for key, kind, count in answered_rows:
+        summary = summaries.get((key, kind))
+        if summary is not None:
+            summary.answered = count
+
+    for summary in summaries.values():
+        _complete(summary, form)
+    return Summary(versions=versions, responses=sum(v.responses for v in versions), invitations_sent=sent,
+                   invitations_answered=answered, questions=list(summaries.values()))
+
+
+def _question_summaries(form: FeedbackForm) -> dict[tuple[str, str], QuestionSummary]:
+    """One summary per closed question key (and kind), newest published version first, in its order."""
+    summaries: dict[tuple[str, str], QuestionSummary] = {}
+    for version in reversed([v for v in form.versions if v.published_at is not None]):
+        for question in sorted(version.questions, key=lambda q: q.position):
+            if question.kind in NUMBER_KINDS + CHOICE_KINDS and (question.key, question.kind) not in summaries:
+                summaries[(question.key, question.kind)] = QuestionSummary(question=question)
+    return summaries
+
+
+def _complete(summary: QuestionSummary, form: FeedbackForm) -> None:
+    """Every possible value shown (zeros too), the average of a scale, older choices named."""
+    if summary.kind == "likert":
+        summary.counts = {value: summary.counts.get(value, 0) for value in LIKERT_VALUES}
+        if summary.answered:
+            summary.average = sum(value * count for value, count in summary.counts.items()) / summary.answered
+    elif summary.kind == "yes_no":
+        summary.counts = {value: summary.counts.get(value, 0) for value in YES_NO_VALUES}
+    else:
+        offered = [option["code"] for option in summary.question.options or []]
+        extra = [code for code in summary.counts if code not in offered]
+        summary.counts = {code: summary.counts.get(code, 0) for code in offered + sorted(extra)}
+        if extra:
+            known = {option["code"]: option
+                     for version in form.versions for question in version.questions
+                     if question.key == summary.question.key for option in question.options or []}
+            summary.other_options = {code: known.get(code, {"code": code}) for code in extra}
