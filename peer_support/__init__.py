@@ -71,7 +71,7 @@ def _init_extensions(app: Flask) -> None:
 # feature's models or services never drags in the views of others.
 FEATURES = ("main", "auth", "accounts", "units", "audit", "peers", "supervision", "training", "information",
             "triage", "people", "referrals", "meetings", "rooms", "calendars", "caseload", "myspace", "becoming",
-            "nudges", "privacy", "feedback", "research")
+            "nudges", "privacy", "feedback", "research", "reports")
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -97,9 +97,10 @@ def _register_cli(app: Flask) -> None:
     from peer_support.operations.checks import check_command
     from peer_support.operations.commands import backup_command, restore_command
     from peer_support.privacy.retention import retention_command
+    from peer_support.reports.snapshots import reports_command
     from peer_support.research.commands import export_command
     from peer_support.scheduler import scheduler_command
 
     for command in (create_user, demo_data, scheduler_command, nudges_command, check_command, backup_command,
-                    restore_command, retention_command, export_command):
+                    restore_command, retention_command, export_command, reports_command):
         app.cli.add_command(command)

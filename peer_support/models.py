@@ -11,6 +11,7 @@ from peer_support.operations.models import JobRun  # noqa: F401
 from peer_support.peers.models import Absence, LivedExperienceDomain, PeerDomain, PeerProfile, PresenceSlot  # noqa: F401
 from peer_support.privacy.models import DataProtectionSettings  # noqa: F401
 from peer_support.referrals.models import InformationPage, Referral, ReferralEvent  # noqa: F401
+from peer_support.reports.models import ContactGapMonth  # noqa: F401
 from peer_support.research.models import AnswerRedaction, ConsentText, ResearchConsent, ResearchStudy  # noqa: F401
 from peer_support.rooms.models import Room, RoomClosure  # noqa: F401
 from peer_support.supervision.models import DebriefRequest, SupervisionSession  # noqa: F401

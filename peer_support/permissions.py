@@ -485,6 +485,19 @@ PUBLIC_ENDPOINTS = frozenset({
     "feedback.answer_thanks",
 })
 
+# --- Dashboard and reports (issue 8) ------------------------------------------
+
+# The programme's figures (every worker and unit): the coordination only.
+can_view_programme_reports = is_coordinator
+# A worker's own dashboard: the worker, or the coordinator choosing a worker (object rule below).
+can_open_worker_figures = has_role("coordinator", "peer_worker")
+
+
+def can_view_worker_figures(actor, profile) -> bool:
+    """A worker's own figures: that worker and the coordinator; never another worker."""
+    return is_coordinator(actor) or is_own_profile(actor, profile)
+
+
 # Endpoint -> rule on the signed-in account.
 ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "main.home": is_signed_in,
@@ -713,6 +726,13 @@ ENDPOINT_RULES: dict[str, Callable[[object], bool]] = {
     "research.participants": can_export_research,
     "research.redact": can_read_research_answers,
     "research.remove_redaction": can_read_research_answers,
+    # Dashboard and reports (issue 8): aggregates of the whole programme for the coordination; a worker's own
+    # figures (loader _worker_profile: 404 for another worker's); CSV and PDF downloads are audited
+    "reports.dashboard": can_view_programme_reports,
+    "reports.table_download": can_view_programme_reports,
+    "reports.yearly": can_view_programme_reports,
+    "reports.yearly_pdf": can_view_programme_reports,
+    "reports.mine": can_open_worker_figures,
 }
 
 

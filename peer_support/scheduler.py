@@ -72,6 +72,19 @@ def feedback_invitations() -> None:
                  report.sent, report.reminded, report.cancelled)
 
 
+def snapshot_reports() -> None:
+    """The dashboard's monthly contact-gap snapshot (reports/snapshots.py, under its own lock, one commit)."""
+    from peer_support.reports.snapshots import snapshot_job
+
+    snapshot_job()
+
+
+def snapshot_time(config) -> dict:
+    from peer_support.reports.snapshots import SNAPSHOT_HOUR
+
+    return {"hour": SNAPSHOT_HOUR, "minute": 0}
+
+
 def backup_time(config) -> dict:
     return {"hour": config["BACKUP_HOUR"], "minute": 0}
 
@@ -89,6 +102,8 @@ JOBS = [
     ("operations.backup", back_up_database, "cron", backup_time),
     # Daily at night (site time): people past the retention period are anonymised.
     ("privacy.retention", apply_retention, "cron", {"hour": 3, "minute": 30}),
+    # Nightly (site time): the dashboard's contact-gap snapshot; also at start (it only recomputes a few months).
+    ("reports.snapshot", snapshot_reports, "cron", snapshot_time),
 ]
 
 

@@ -13,7 +13,8 @@ def test_jobs_have_fixed_ids_and_never_pile_up(app):
     scheduler = build_scheduler(app)
     jobs = scheduler.get_jobs()
     assert [job.id for job in jobs] == ["auth.purge_sign_in_records", "nudges.evaluate", "nudges.mail",
-                                        "feedback.invitations", "operations.backup", "privacy.retention"]
+                                        "feedback.invitations", "operations.backup", "privacy.retention",
+                                        "reports.snapshot"]
     for job in jobs:
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
     backup = scheduler.get_job("operations.backup")

@@ -125,6 +125,10 @@ ACTION_LABELS = {
     "research.consent_give": _l("Research consent given"),
     "research.consent_withdraw": _l("Research consent withdrawn"),
     "research.export": _l("Research answers exported (pseudonymised)"),
+    # Dashboard and reports (issue 8)
+    "reports.table_export": _l("Dashboard table downloaded (CSV)"),
+    "reports.yearly_pdf": _l("Yearly activity report downloaded (PDF)"),
+    "reports.worker_figures_view": _l("Peer worker's own dashboard read"),
     "research.participants_view": _l("Research participants' characteristics read"),
     "research.study_create": _l("Study created"),
     "research.study_update": _l("Study changed"),
@@ -181,6 +185,7 @@ OBJECT_TYPE_LABELS = {
     "feedback_answer": _l("Answer to a feedback form"),
     "feedback_invitation": _l("Invitation to answer a questionnaire"),
     "feedback_response": _l("Answers to a questionnaire"),
+    "report_table": _l("Dashboard table"),
 }
 
 # actor_label values written by the system rather than typed by a person.

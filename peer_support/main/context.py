@@ -32,7 +32,12 @@ NAVIGATION = (
     ("units.index", _l("Units")),
     ("audit.index", _l("Audit log")),
     ("research.studies_index", _l("Studies")),
+    ("reports.dashboard", _l("Dashboard")),
+    ("reports.mine", _l("My figures")),
 )
+# Items shown to some of the roles their endpoint admits (a coordinator opens a worker's figures from the
+# dashboard; "My figures" is the worker's own).
+NAVIGATION_ROLES = {"reports.mine": ("peer_worker",)}
 
 
 def _navigation():
@@ -42,7 +47,8 @@ def _navigation():
     feature (so "Peer workers" stays marked on a worker's profile page).
     """
     allowed = [(endpoint, label) for endpoint, label in NAVIGATION
-               if callable(permissions.endpoint_rule(endpoint)) and permissions.endpoint_rule(endpoint)(current_user)]
+               if callable(permissions.endpoint_rule(endpoint)) and permissions.endpoint_rule(endpoint)(current_user)
+               and (endpoint not in NAVIGATION_ROLES or current_user.role in NAVIGATION_ROLES[endpoint])]
     current = next((endpoint for endpoint, _ in allowed if endpoint == request.endpoint), None)
     if current is None and request.blueprint and request.blueprint != "main":
         current = next((endpoint for endpoint, _ in allowed if endpoint.startswith(request.blueprint + ".")), None)

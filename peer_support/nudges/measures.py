@@ -120,13 +120,17 @@ def _count_if(condition) -> sa.ColumnElement[int]:
     return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
 
-def nudge_measures(starts_on: date, ends_on: date, unit_id: int | None = None) -> list[RuleMeasures]:
+def nudge_measures(starts_on: date, ends_on: date, unit_id: int | None = None, *,
+                   peer_profile_id: int | None = None) -> list[RuleMeasures]:
     """Per rule (models.RULES order, every rule listed), the nudges created from starts_on to ends_on
-    (local dates, included) in the unit (its nudges' unit_id) or the whole programme: ONE statement."""
+    (local dates, included) in the unit (its nudges' unit_id) or the whole programme, and about one peer
+    worker if given (its nudges' peer_profile_id): ONE statement."""
     start, end = _period(starts_on, ends_on)
     conditions = [Nudge.created_at >= start, Nudge.created_at < end]
     if unit_id is not None:
         conditions.append(Nudge.unit_id == unit_id)
+    if peer_profile_id is not None:
+        conditions.append(Nudge.peer_profile_id == peer_profile_id)
     acted = sa.and_(Nudge.status.in_(ACTED), Nudge.acted_at.is_not(None))
 
     counts = (sa.select(Nudge.rule, sa.func.count().label("created"), _count_if(acted).label("acted_on"),
@@ -200,17 +204,66 @@ def _threshold_rows(unit_id: int | None) -> list[tuple[int, str, int]]:
     return rows
 
 
-def contact_gap_share_by_month(starts_on: date, ends_on: date, unit_id: int | None = None) -> list[GapShare]:
+def status_spans(statuses, *, unit_id: int | None = None, peer_profile_id: int | None = None):
+    """CTE (referral_id, since, until): the steps of the referrals' history into one of `statuses`,
+    each holding from its `at` until the next step's (ordered by `at` then id; until is None while it
+    holds). Of one unit or one worker (the referral's, as they are now) when given.
+
+    The next step is looked up for these steps only (ix_referral_event_referral_id), rather than a
+    lead() window over the whole history: the window sorts every event, the largest cost of the measure."""
+    following = sa.orm.aliased(ReferralEvent, name="following")
+    until = (sa.select(sa.func.min(following.at))
+             .where(following.referral_id == ReferralEvent.referral_id,
+                    sa.or_(following.at > ReferralEvent.at,
+                           sa.and_(following.at == ReferralEvent.at, following.id > ReferralEvent.id)))
+             .correlate(ReferralEvent).scalar_subquery())
+    query = (sa.select(ReferralEvent.referral_id, ReferralEvent.at.label("since"), until.label("until"))
+             .where(ReferralEvent.to_status.in_(statuses)))
+    if unit_id is not None or peer_profile_id is not None:
+        query = query.join(Referral, Referral.id == ReferralEvent.referral_id)
+        if unit_id is not None:
+            query = query.where(Referral.unit_id == unit_id)
+        if peer_profile_id is not None:
+            query = query.where(Referral.peer_profile_id == peer_profile_id)
+    # Computed once, not again for each month it is matched against (SQLite would flatten it otherwise).
+    return query.cte("spans").prefix_with("MATERIALIZED")
+
+
+def contact_gap_share_by_month(starts_on: date, ends_on: date, unit_id: int | None = None, *,
+                               peer_profile_id: int | None = None) -> list[GapShare]:
     """For each month from starts_on to ends_on (local dates, included): the accompaniments active at its
-    end, and how many had a contact gap longer than their threshold (see the module's docstring).
+    end, and how many had a contact gap longer than their threshold (see the module's docstring); those of
+    one unit or one peer worker (the referral's, as they are now) when given."""
+    if starts_on > ends_on:
+        raise ValueError("the period ends before it starts")
+    months = _months(starts_on, ends_on)
+    found = {row.month_no: row for row in gap_counts(months, unit_id, peer_profile_id=peer_profile_id)}
+    result = []
+    for month in months:
+        row = found.get(month.number)
+        active, over_threshold = (row.active, int(row.over or 0)) if row is not None else (0, 0)
+        result.append(GapShare(month.first_day, active, over_threshold,
+                               over_threshold / active if active else None))
+    return result
+
+
+def month_ending(last_day: date, number: int = 0) -> _Month:
+    """The month of `last_day`, measured at the end of that day (its instant: the next local midnight)."""
+    return _Month(number, last_day.replace(day=1), last_day, start_of_local_day(last_day + timedelta(days=1)))
+
+
+def gap_counts(months: list[_Month], unit_id: int | None = None, *, peer_profile_id: int | None = None,
+               by_owner: bool = False) -> list:
+    """Rows (month_no, active, over) for the given months (numbered, each measured at its instant), with
+    the referral's unit_id and peer_profile_id as well when by_owner (one row per month and pair then):
+    the measure's ONE big statement, after the unit ids and thresholds (1 or 2 statements).
 
     The thresholds (per unit and choice) and each month's cutoffs (the moment before which the last
     meeting must lie for N days to have passed by the month's last local day) are worked out in Python
     from thresholds.effective_thresholds and travel as two small VALUES tables: their size follows the
     number of units and months, never the data."""
-    if starts_on > ends_on:
-        raise ValueError("the period ends before it starts")
-    months = _months(starts_on, ends_on)
+    if not months:
+        return []
     threshold_rows = _threshold_rows(unit_id)
     distinct_days = sorted({days for _unit, _choice, days in threshold_rows})
 
@@ -227,18 +280,7 @@ def contact_gap_share_by_month(starts_on: date, ends_on: date, unit_id: int | No
                              ).data([(m.number, days, start_of_local_day(m.last_day - timedelta(days=days - 1)))
                                      for m in months for days in distinct_days]).cte("gap_cutoffs")
 
-    # The referrals' status intervals: each step's status holds from its `at` until the next step's.
-    following = sa.func.lead(ReferralEvent.at).over(partition_by=ReferralEvent.referral_id,
-                                                    order_by=(ReferralEvent.at, ReferralEvent.id))
-    steps = sa.select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at.label("since"),
-                      following.label("until"))
-    if unit_id is not None:
-        steps = steps.join(Referral, Referral.id == ReferralEvent.referral_id).where(Referral.unit_id == unit_id)
-    steps = steps.subquery("steps")
-    # Only the "active" spans, filtered once (the window above must see every step first), so that each
-    # month is matched against a few rows per referral rather than its whole history.
-    spans = (sa.select(steps.c.referral_id, steps.c.since, steps.c.until).where(steps.c.to_status == "active")
-             .subquery("active_spans"))
+    spans = status_spans(("active",), unit_id=unit_id, peer_profile_id=peer_profile_id)
     active_at_instant = sa.and_(spans.c.since < month_table.c.instant,
                                 sa.or_(spans.c.until.is_(None), spans.c.until >= month_table.c.instant))
 
@@ -262,8 +304,9 @@ def contact_gap_share_by_month(starts_on: date, ends_on: date, unit_id: int | No
     over = sa.case((worker_set_date, sa.case((last.follow_up_by <= month_table.c.last_day, 1), else_=0)),
                    (sa.func.coalesce(last.starts_at, accepted) < cutoff_table.c.cutoff, 1),
                    else_=0)
-    rows = db.session.execute(
-        sa.select(month_table.c.month_no, sa.func.count().label("active"), sa.func.sum(over).label("over"))
+    groups = [month_table.c.month_no] + ([Referral.unit_id, Referral.peer_profile_id] if by_owner else [])
+    return db.session.execute(
+        sa.select(*groups, sa.func.count().label("active"), sa.func.sum(over).label("over"))
         .select_from(month_table)
         .join(spans, active_at_instant)
         .join(Referral, Referral.id == spans.c.referral_id)
@@ -273,13 +316,4 @@ def contact_gap_share_by_month(starts_on: date, ends_on: date, unit_id: int | No
         .join(cutoff_table, sa.and_(cutoff_table.c.month_no == month_table.c.month_no,
                                     cutoff_table.c.days == threshold_table.c.days))
         .outerjoin(last, last.id == last_held)
-        .group_by(month_table.c.month_no)).all()
-
-    found = {row.month_no: row for row in rows}
-    result = []
-    for month in months:
-        row = found.get(month.number)
-        active, over_threshold = (row.active, int(row.over or 0)) if row is not None else (0, 0)
-        result.append(GapShare(month.first_day, active, over_threshold,
-                               over_threshold / active if active else None))
-    return result
+        .group_by(*groups)).all()

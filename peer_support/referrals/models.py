@@ -78,6 +78,12 @@ class ReferralEvent(db.Model):
     """One step of a referral's history: who moved it, when, from what to what, and why."""
 
     __tablename__ = "referral_event"
+    __table_args__ = (
+        # The history rebuilt at an instant (nudges/measures.status_spans, the dashboard): the steps into a
+        # status, then each one's next step, read from the indexes alone.
+        sa.Index("ix_referral_event_status_referral_at", "to_status", "referral_id", "at"),
+        sa.Index("ix_referral_event_referral_at", "referral_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(sa.ForeignKey("referral.id", ondelete="CASCADE"), index=True)

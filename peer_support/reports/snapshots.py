@@ -1,0 +1,181 @@
+"""The contact gap's monthly snapshot (issue 8 at scale): computed at night, read by the dashboard.
+
+The contact-gap share (nudges/measures.py: its meaning is kept unchanged) looks up the last meeting of every
+active accompaniment at each month's end: about a second per month on the large bench data set, too slow for a
+page. So a nightly job stores each month's counts in `contact_gap_month` (reports/models.py), per unit and peer
+worker of the referral, and the dashboard adds them up in one statement:
+
+- every night (SNAPSHOT_HOUR, site time), the current month as of the end of yesterday and the REFRESH_MONTHS - 1
+  full months before it are recomputed (meetings are often logged a few days late), and any full month missing
+  from the snapshot within BACKFILL_MONTHS (since the first step of a referral's history) is filled in;
+- gap_shares() reads a month from the snapshot when it was computed for the month's end wanted (its last day,
+  or the period's end), and the current month "as of last night" (the row computed as of yesterday) when the
+  period ends today or later; any other month (no snapshot yet, a period ending in the middle of a past
+  month, a month still to come) is computed live, all of them in one call of measures.gap_counts.
+
+Statements: gap_shares 1 (the snapshot) + 0 or 2-3 (the months computed live); the job 2 + 3 per month.
+What a snapshot cannot see: a change made after it was computed (a meeting logged late beyond the refreshed
+months, a threshold or a follow-up choice changed) shows in an older month only when it is recomputed
+(`flask --app wsgi reports snapshot --months N`); the unit and peer worker are the referral's when computed.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask.cli import AppGroup
+
+from peer_support.db import utcnow
+from peer_support.extensions import db
+from peer_support.nudges import lock
+from peer_support.nudges.measures import GapShare, _months, gap_counts, month_ending
+from peer_support.referrals.models import ReferralEvent
+from peer_support.reports.models import ContactGapMonth
+from peer_support.timezones import local_date
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "reports.snapshot"
+LEASE = timedelta(hours=2)
+# Recomputed every night: the current month (to yesterday) and the full months before it.
+REFRESH_MONTHS = 3
+# Full months missing from the snapshot are filled in this far back.
+BACKFILL_MONTHS = 36
+# Site time: after midnight, so that "yesterday" is complete, and away from the 03:30 retention run.
+SNAPSHOT_HOUR = 2
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SnapshotShares:
+    shares: list[GapShare]
+    from_snapshot: int          # how many months were read from the snapshot (the others computed live)
+
+
+def gap_shares(starts_on: date, ends_on: date, unit_id: int | None = None, *, peer_profile_id: int | None = None,
+               today: date) -> SnapshotShares:
+    """measures.contact_gap_share_by_month's figures, from the snapshot where it has them (see the module)."""
+    if starts_on > ends_on:
+        raise ValueError("the period ends before it starts")
+    months = _months(starts_on, ends_on)
+    yesterday = today - timedelta(days=1)
+    # The day each month is read as of: its own last day, or yesterday for the current month (on the 1st,
+    # yesterday's row is the previous month's: the same instant, last midnight). Future months: live.
+    as_of = {month.number: month.last_day if month.last_day < today else yesterday
+             for month in months if month.first_day <= today}
+
+    snap = ContactGapMonth
+    keep = sa.and_(sa.true(), *([snap.unit_id == unit_id] if unit_id is not None else []),
+                   *([snap.peer_profile_id == peer_profile_id] if peer_profile_id is not None else []))
+    rows = db.session.execute(
+        sa.select(snap.month, snap.last_day,
+                  sa.func.coalesce(sa.func.sum(sa.case((keep, snap.active), else_=0)), 0).label("active"),
+                  sa.func.coalesce(sa.func.sum(sa.case((keep, snap.over_threshold), else_=0)), 0).label("over"))
+        .where(snap.month.in_(sorted({day.replace(day=1) for day in as_of.values()})))
+        .group_by(snap.month, snap.last_day)).all()
+    by_day = {row.last_day: (int(row.active), int(row.over)) for row in rows}
+    stored = {number: by_day[day] for number, day in as_of.items() if day in by_day}
+    live = [month for month in months if month.number not in stored]
+    computed = {row.month_no: (int(row.active), int(row.over or 0))
+                for row in gap_counts(live, unit_id, peer_profile_id=peer_profile_id)}
+    shares = []
+    for month in months:
+        active, over = stored.get(month.number) or computed.get(month.number, (0, 0))
+        shares.append(GapShare(month.first_day, active, over, over / active if active else None))
+    return SnapshotShares(shares, len(stored))
+
+
+# --- computing --------------------------------------------------------------------------------------
+
+def month_end(first_day: date) -> date:
+    return (first_day + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def previous_month(first_day: date) -> date:
+    return (first_day - timedelta(days=1)).replace(day=1)
+
+
+def refresh_days(today: date, months: int = REFRESH_MONTHS) -> list[date]:
+    """The last days of the months to recompute as of `today`: yesterday, then the ends of the full months
+    before yesterday's month (`months` in all, most recent first)."""
+    yesterday = today - timedelta(days=1)
+    days, first = [yesterday], yesterday.replace(day=1)
+    while len(days) < months:
+        first = previous_month(first)
+        days.append(month_end(first))
+    return days
+
+
+def compute_month(last_day: date, now: datetime) -> int:
+    """Replace the snapshot of last_day's month by the measure as of the end of last_day; the rows written."""
+    first_day = last_day.replace(day=1)
+    rows = gap_counts([month_ending(last_day)], by_owner=True)
+    db.session.execute(sa.delete(ContactGapMonth).where(ContactGapMonth.month == first_day))
+    values = [{"unit_id": row.unit_id, "peer_profile_id": row.peer_profile_id, "active": row.active,
+               "over_threshold": int(row.over or 0)} for row in rows]
+    if not any(v["unit_id"] is None and v["peer_profile_id"] is None for v in values):
+        values.append({"unit_id": None, "peer_profile_id": None, "active": 0, "over_threshold": 0})  # the marker
+    db.session.execute(sa.insert(ContactGapMonth.__table__),  # Core: one executemany, None kept
+                       [{**v, "month": first_day, "last_day": last_day, "computed_at": now} for v in values])
+    return len(values)
+
+
+def take_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date]:
+    """Recompute the last `months` months as of the end of yesterday (site time) and fill in the full
+    months missing within BACKFILL_MONTHS; the caller commits. Returns the last days computed."""
+    today = local_date(now)
+    days = refresh_days(today, months)
+    first_step = db.session.scalar(sa.select(sa.func.min(ReferralEvent.at)))
+    if first_step is not None:
+        earliest = max(local_date(first_step).replace(day=1),
+                       (today.replace(day=1) - timedelta(days=31 * BACKFILL_MONTHS)).replace(day=1))
+        present = set(db.session.scalars(sa.select(ContactGapMonth.month).distinct()))
+        first = days[-1].replace(day=1)
+        while True:
+            first = previous_month(first)
+            if first < earliest:
+                break
+            if first not in present:
+                days.append(month_end(first))
+    else:
+        days = []  # no referral yet: nothing to measure
+    for last_day in days:
+        compute_month(last_day, now)
+    return days
+
+
+def run_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date] | None:
+    """take_snapshot under the job's database lock, committed once; None when another run holds the lock."""
+    return lock.run_locked(LOCK_NAME, LEASE, lambda: take_snapshot(now, months))
+
+
+def snapshot_job() -> None:
+    """The scheduler's nightly run."""
+    days = run_snapshot(utcnow())
+    if days is not None:
+        log.info("contact gap snapshot: %d months computed", len(days))
+
+
+# --- command line -----------------------------------------------------------------------------------
+
+reports_command = AppGroup("reports", help="The dashboard's figures.")
+
+
+@reports_command.command("snapshot")
+@click.option("--months", type=click.IntRange(1, 120), default=REFRESH_MONTHS, show_default=True,
+              help="How many months to recompute, the current one (to yesterday) included.")
+def snapshot_command(months: int):
+    """Recompute the contact gap's monthly snapshot now (as the nightly job does)."""
+    db.session.rollback()
+    started = utcnow()
+    days = run_snapshot(started, months)
+    if days is None:
+        click.echo(f"another snapshot is being computed (lock {LOCK_NAME} held): nothing done", err=True)
+        raise click.exceptions.Exit(1)
+    seconds = (utcnow() - started).total_seconds()
+    click.echo(f"computed {len(days)} months in {seconds:.1f} s"
+               + (f" ({min(days):%Y-%m} to {max(days):%Y-%m})" if days else ""))
