@@ -188,6 +188,14 @@ class FreshRequestClient(FlaskClient):
 
 
 @pytest.fixture
+def outbox(app):
+    """outbox(): the mails written so far in this test, parsed (tests/helpers.py outbox_messages)."""
+    from tests.helpers import outbox_messages
+
+    return lambda: outbox_messages(app)
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -57,3 +57,14 @@ def statements_for_get(client, url: str) -> int:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return len(statements)
+
+
+def outbox_messages(app) -> list:
+    """The mails written to the test's outbox folder so far, oldest first, parsed."""
+    from email import message_from_bytes, policy
+    from pathlib import Path
+
+    folder = Path(app.config["OUTBOX_DIR"])
+    if not folder.exists():
+        return []
+    return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]

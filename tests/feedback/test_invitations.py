@@ -3,8 +3,6 @@ links, cancellation; automatic cancellation on consent withdrawal; erasure and t
 from __future__ import annotations
 
 import re
-from email import message_from_bytes, policy
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,17 +20,6 @@ from tests.peers.conftest import domains, make_profile  # noqa: F401  (shared fi
 from tests.triage.conftest import new_person, new_referral, units  # noqa: F401  (shared fixtures)
 
 LINK = re.compile(r"https?://[^\s<]+/feedback/answer/([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def outbox(app):
-    folder = Path(app.config["OUTBOX_DIR"])
-
-    def messages():
-        return [message_from_bytes(path.read_bytes(), policy=policy.default)
-                for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
-
-    return messages
 
 
 def token_in(message) -> str:

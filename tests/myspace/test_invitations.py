@@ -1,7 +1,6 @@
 """Account invitations by e-mail link: sending, re-sending, withdrawing, accepting, and every unusable link."""
 import re
 from datetime import timedelta
-from email import message_from_bytes, policy
 
 import pytest
 import sqlalchemy as sa
@@ -26,19 +25,6 @@ NEW_PASSWORD = "a long sentence nobody guesses"
 @pytest.fixture
 def app_config(tmp_path):
     return {"OUTBOX_DIR": str(tmp_path / "outbox"), "SERVER_NAME": "pairs.chu.example"}
-
-
-@pytest.fixture
-def outbox(app):
-    from pathlib import Path
-
-    folder = Path(app.config["OUTBOX_DIR"])
-
-    def messages():
-        return [message_from_bytes(path.read_bytes(), policy=policy.default)
-                for path in sorted(folder.glob("*.eml"))] if folder.exists() else []
-
-    return messages
 
 
 def _link(message) -> str:

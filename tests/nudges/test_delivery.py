@@ -3,9 +3,6 @@ mails, idempotency, and what a mail may say (no name, no health detail), read fr
 from __future__ import annotations
 
 from datetime import time, timedelta
-from email import policy
-from email.parser import BytesParser
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +16,7 @@ from peer_support.nudges.labels import explain
 from peer_support.nudges.models import Nudge, NudgeMailPreference, NudgeMailReceipt
 from peer_support.scheduler import mail_nudges
 from tests.conftest import new_account
-from tests.helpers import audit_entries
+from tests.helpers import outbox_messages, audit_entries
 from tests.nudges.conftest import EVAL, evaluate_at, paris, person_choosing, referral_at
 from tests.nudges.ui_fixtures import new_nudge
 
@@ -28,10 +25,7 @@ from tests.nudges.ui_fixtures import new_nudge
 
 def outbox(app) -> list:
     """The messages written so far, oldest first, parsed."""
-    folder = Path(app.config["OUTBOX_DIR"])
-    if not folder.exists():
-        return []
-    return [BytesParser(policy=policy.default).parsebytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
+    return outbox_messages(app)
 
 
 def body(message) -> str:
