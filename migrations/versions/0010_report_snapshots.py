@@ -1,4 +1,5 @@
-"""report snapshots: contact_gap_month; referral_event indexes
+"""report snapshots: contact_gap_month, activity_month, first_meeting_month, meeting_month, topic_month;
+referral_event indexes
 
 Revision ID: 0010_report_snapshots
 Revises: 0009_feedback
@@ -35,6 +36,47 @@ def upgrade():
     with op.batch_alter_table('contact_gap_month', schema=None) as batch_op:
         batch_op.create_index('ix_contact_gap_month_month', ['month', 'last_day'], unique=False)
 
+    op.create_table('activity_month',
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('last_day', sa.Date(), nullable=False),
+    sa.Column('computed_at', peer_support.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('month', name=op.f('pk_activity_month'))
+    )
+    op.create_table('first_meeting_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=True),
+    sa.Column('peer_profile_id', sa.Integer(), nullable=True),
+    sa.Column('days_tenths', sa.Integer(), nullable=False),
+    sa.Column('referrals', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_first_meeting_month'))
+    )
+    with op.batch_alter_table('first_meeting_month', schema=None) as batch_op:
+        batch_op.create_index('ix_first_meeting_month_month', ['month'], unique=False)
+
+    op.create_table('meeting_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('peer_profile_id', sa.Integer(), nullable=True),
+    sa.Column('format', sa.String(length=20), nullable=False),
+    sa.Column('meetings', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_month'))
+    )
+    with op.batch_alter_table('meeting_month', schema=None) as batch_op:
+        batch_op.create_index('ix_meeting_month_month', ['month'], unique=False)
+
+    op.create_table('topic_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('peer_profile_id', sa.Integer(), nullable=True),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.Column('meetings', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_topic_month'))
+    )
+    with op.batch_alter_table('topic_month', schema=None) as batch_op:
+        batch_op.create_index('ix_topic_month_month', ['month'], unique=False)
+
     with op.batch_alter_table('referral_event', schema=None) as batch_op:
         batch_op.create_index('ix_referral_event_referral_at', ['referral_id', 'at'], unique=False)
         batch_op.create_index('ix_referral_event_status_referral_at', ['to_status', 'referral_id', 'at'], unique=False)
@@ -48,6 +90,19 @@ def downgrade():
         batch_op.drop_index('ix_referral_event_status_referral_at')
         batch_op.drop_index('ix_referral_event_referral_at')
 
+    with op.batch_alter_table('topic_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_topic_month_month')
+
+    op.drop_table('topic_month')
+    with op.batch_alter_table('meeting_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_meeting_month_month')
+
+    op.drop_table('meeting_month')
+    with op.batch_alter_table('first_meeting_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_first_meeting_month_month')
+
+    op.drop_table('first_meeting_month')
+    op.drop_table('activity_month')
     with op.batch_alter_table('contact_gap_month', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_gap_month_month')
 

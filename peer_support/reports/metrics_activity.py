@@ -5,13 +5,18 @@ Each function takes Filters and returns a Table computed by aggregate SQL, in a 
 whatever the amount of data (tests/reports/test_metrics_activity.py counts them):
 
 new_referrals_by_month          1 statement
-time_to_first_meeting           1 statement
+time_to_first_meeting           2 statements: the months stored in the nightly activity tables, the figure
 active_accompaniments           1 statement
-meetings_by_month_and_format    1 statement
-topics_addressed                1 statement
+meetings_by_month_and_format    2 statements (as time_to_first_meeting)
+topics_addressed                2 statements (as time_to_first_meeting)
 caseload_against_capacity       1 statement
 contact_gap_share               1 statement from the nightly snapshot, + 2 or 3 for months computed live
                                 (reports/snapshots.gap_shares)
+
+The wait for a first meeting, meetings and topics read the months the nightly job stored (past months, and the
+current month as of the end of yesterday, reports/snapshots.py) and compute the others live (a month the
+period cuts, one not stored yet), both in the same statement. Days waited are counted in tenths of a day,
+rounded half up, live and stored alike: the median and 90th percentile are exact at that precision.
 
 Months are the site's local calendar months, cut to the period (a period starting on 15 March counts March
 from the 15th). A month without data gives 0 for counts and None (an empty cell) for medians and shares.
@@ -32,13 +37,13 @@ from flask_babel import get_locale, gettext
 
 from peer_support.auth.models import Account
 from peer_support.extensions import db
-from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic, meeting_topic_link
-from peer_support.nudges.measures import hours_between, status_spans
-from peer_support.nudges.rules import TOOK_PART
+from peer_support.meetings.models import Meeting, MeetingTopic, meeting_topic_link
+from peer_support.nudges.measures import status_spans
 from peer_support.peers.labels import FORMAT_LABELS
 from peer_support.peers.models import MEETING_FORMATS, PeerProfile
 from peer_support.referrals.models import Referral
-from peer_support.reports.snapshots import gap_shares
+from peer_support.reports.models import FirstMeetingMonth, MeetingMonth, TopicMonth
+from peer_support.reports.snapshots import first_meetings, gap_shares, month_of, stored_activity_months
 from peer_support.reports.tables import Column, Filters, Table
 from peer_support.timezones import local_today, start_of_local_day
 from peer_support.units.models import account_unit
@@ -80,10 +85,6 @@ def _month_number(column, months: list[_Month]) -> sa.ColumnElement[int]:
 def _percent(part: int | float, whole: int | float) -> float | None:
     """part / whole as a percentage with one decimal; None when the whole is 0."""
     return round(100.0 * part / whole, 1) if whole else None
-
-
-def _days(value) -> float | None:
-    return None if value is None else round(float(value), 1)
 
 
 def _workers_of_unit(unit_id: int) -> sa.Select:
@@ -148,32 +149,33 @@ def new_referrals_by_month(filters: Filters) -> Table:
 
 def time_to_first_meeting(filters: Filters) -> Table:
     """For the referrals whose first meeting was held in the period: how many, and the median and 90th
-    percentile (nearest rank) of the days from the referral to that meeting."""
+    percentile (nearest rank) of the days from the referral to that meeting (in tenths of a day)."""
     months = _months(filters)
-    start, end = months[0].start, months[-1].end
-    # The first meeting held with the person by the referral's worker since the referral was made ("+ 0":
-    # looked up from the person's few meetings, as nudges/rules.py explains).
-    first = (sa.select(Referral.created_at, sa.func.min(Meeting.starts_at).label("first_at"))
-             .join(MeetingParticipant, MeetingParticipant.service_user_id == Referral.service_user_id)
-             .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-             .where(MeetingParticipant.status.in_(TOOK_PART), Meeting.status == "held",
-                    Meeting.peer_profile_id + 0 == Referral.peer_profile_id,
-                    Meeting.starts_at >= Referral.created_at, Referral.created_at < end,
-                    *_referral_filters(filters))
-             .group_by(Referral.id, Referral.created_at).subquery("first_meetings"))
-    days = (hours_between(first.c.first_at, first.c.created_at) / 24.0).label("days")
-    ranked = (sa.select(days, sa.func.row_number().over(order_by=days).label("rn"),
-                        sa.func.count().over().label("n"))
-              .where(first.c.first_at >= start, first.c.first_at < end).subquery("ranked"))
-    rn, n = ranked.c.rn, ranked.c.n
+    stored, live = _stored_and_live(filters, months)
+    snap = FirstMeetingMonth
+    parts = []
+    if stored:
+        parts.append(sa.select(snap.days_tenths, snap.referrals)
+                     .where(snap.month.in_(sorted(stored)), *_owner_filters(snap, filters)))
+    if live:
+        first = first_meetings(max(end for _first, _start, end in live), _referral_filters(filters))
+        month = month_of(first.c.first_at, live)
+        parts.append(sa.select(first.c.days_tenths, sa.literal(1).label("referrals")).where(month.is_not(None)))
+    union = sa.union_all(*parts).subquery("waits") if len(parts) > 1 else parts[0].subquery("waits")
+    by_days = (sa.select(union.c.days_tenths, sa.func.sum(union.c.referrals).label("n"))
+               .group_by(union.c.days_tenths).subquery("by_days"))
+    cumulated = (sa.select(by_days.c.days_tenths, by_days.c.n,
+                           sa.func.sum(by_days.c.n).over(order_by=by_days.c.days_tenths).label("up_to"),
+                           sa.func.sum(by_days.c.n).over().label("total"))
+                 .subquery("cumulated"))
 
     def nearest_rank(tenths: int):
-        # The smallest rank k with k / n >= p: p·n <= k < p·n + 1, in integers (p = tenths / 10).
-        return sa.func.max(sa.case((sa.and_(10 * rn >= tenths * n, 10 * (rn - 1) < tenths * n), ranked.c.days)))
+        # The smallest value whose rank k reaches p·n (p = tenths / 10): at least that share waited at most it.
+        return sa.func.min(sa.case((10 * cumulated.c.up_to >= tenths * cumulated.c.total, cumulated.c.days_tenths)))
 
     row = db.session.execute(
-        sa.select(sa.func.count().label("referrals"), nearest_rank(5).label("median"),
-                  nearest_rank(9).label("p90"))).one()
+        sa.select(sa.func.coalesce(sa.func.sum(cumulated.c.n), 0).label("referrals"),
+                  nearest_rank(5).label("median"), nearest_rank(9).label("p90"))).one()
     return Table(
         key="time_to_first_meeting",
         title=gettext("Days from referral to first meeting"),
@@ -187,7 +189,40 @@ def time_to_first_meeting(filters: Filters) -> Table:
         columns=(Column("referrals", gettext("Referrals")),
                  Column("median_days", gettext("Median (days)"), "days"),
                  Column("p90_days", gettext("90th percentile (days)"), "days")),
-        rows=((int(row.referrals), _days(row.median), _days(row.p90)),), chart="none")
+        rows=((int(row.referrals), _tenths(row.median), _tenths(row.p90)),), chart="none",
+        notes=_snapshot_notes(stored, referral_owner=True))
+
+
+def _tenths(value) -> float | None:
+    return None if value is None else int(value) / 10
+
+
+def _stored_and_live(filters: Filters, months: list[_Month]):
+    """The months read from the nightly activity tables, and (month, start, end) of those computed live."""
+    stored = stored_activity_months(filters.starts_on, filters.ends_on, local_today())
+    return stored, [(month.first_day, month.start, month.end) for month in months if month.first_day not in stored]
+
+
+def _owner_filters(snap, filters: Filters, *, worker_units: bool = False) -> list:
+    """Conditions on a snapshot table's rows: its unit (or its worker's units now) and its worker."""
+    conditions = []
+    if filters.unit_id is not None:
+        conditions.append(snap.peer_profile_id.in_(_workers_of_unit(filters.unit_id)) if worker_units
+                          else snap.unit_id == filters.unit_id)
+    if filters.peer_profile_id is not None:
+        conditions.append(snap.peer_profile_id == filters.peer_profile_id)
+    return conditions
+
+
+def _snapshot_notes(stored: set, *, referral_owner: bool = False) -> tuple[str, ...]:
+    if not stored:
+        return ()
+    note = gettext("Past months are read from a snapshot computed every night (the last three months are "
+                   "recomputed each night), and the current month is counted as of the end of yesterday: a "
+                   "meeting logged today shows tomorrow.")
+    if referral_owner:
+        note += " " + gettext("The unit and the peer worker are the referral's when the month was computed.")
+    return (note,)
 
 
 # --- Active accompaniments --------------------------------------------------------------------------
@@ -225,17 +260,28 @@ def _instants(months: list[_Month]):
 def meetings_by_month_and_format(filters: Filters) -> Table:
     """Meetings held in each month of the period, per format, and their total minutes."""
     months = _months(filters)
-    month_no = _month_number(Meeting.starts_at, months)
+    stored, live = _stored_and_live(filters, months)
+    snap = MeetingMonth
+    parts = []
+    if stored:
+        parts.append(sa.select(snap.month, snap.format, snap.meetings, snap.minutes)
+                     .where(snap.month.in_(sorted(stored)), *_owner_filters(snap, filters, worker_units=True)))
+    if live:
+        month = month_of(Meeting.starts_at, live)
+        parts.append(sa.select(month.label("month"), Meeting.format, sa.literal(1).label("meetings"),
+                               sa.func.coalesce(Meeting.duration_minutes, 0).label("minutes"))
+                     .where(Meeting.status == "held", Meeting.starts_at >= min(start for _f, start, _e in live),
+                            Meeting.starts_at < max(end for _f, _s, end in live), month.is_not(None),
+                            *_meeting_filters(filters)))
+    union = sa.union_all(*parts).subquery("held") if len(parts) > 1 else parts[0].subquery("held")
     rows = db.session.execute(
-        sa.select(month_no.label("month_no"), Meeting.format, sa.func.count().label("meetings"),
-                  sa.func.sum(Meeting.duration_minutes).label("minutes"))
-        .where(Meeting.status == "held", Meeting.starts_at >= months[0].start, Meeting.starts_at < months[-1].end,
-               *_meeting_filters(filters))
-        .group_by(month_no, Meeting.format)).all()
-    counts = {(row.month_no, row.format): (int(row.meetings), int(row.minutes or 0)) for row in rows}
+        sa.select(union.c.month, union.c.format, sa.func.sum(union.c.meetings).label("meetings"),
+                  sa.func.sum(union.c.minutes).label("minutes"))
+        .group_by(union.c.month, union.c.format)).all()
+    counts = {(_as_date(row.month), row.format): (int(row.meetings), int(row.minutes or 0)) for row in rows}
     table_rows = []
     for month in months:
-        by_format = [counts.get((month.number, fmt), (0, 0)) for fmt in MEETING_FORMATS]
+        by_format = [counts.get((month.first_day, fmt), (0, 0)) for fmt in MEETING_FORMATS]
         table_rows.append((month.first_day, *(n for n, _minutes in by_format),
                            sum(n for n, _minutes in by_format), sum(minutes for _n, minutes in by_format)))
     return Table(
@@ -247,17 +293,34 @@ def meetings_by_month_and_format(filters: Filters) -> Table:
             "filter keeps the meetings led by the unit's peer workers (a worker in two units counts in both)."),
         columns=(_month_column(), *(Column(fmt, str(FORMAT_LABELS[fmt])) for fmt in MEETING_FORMATS),
                  Column("total", gettext("Total")), Column("minutes", gettext("Minutes"))),
-        rows=tuple(table_rows), chart="stacked_bar", x="month", series=MEETING_FORMATS)
+        rows=tuple(table_rows), chart="stacked_bar", x="month", series=MEETING_FORMATS,
+        notes=_snapshot_notes(stored))
+
+
+def _as_date(value) -> date:
+    """A month read back from SQL: a date (PostgreSQL, the snapshot) or ISO text (SQLite's CASE)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def topics_addressed(filters: Filters) -> Table:
     """Meetings held in the period per topic, the most addressed first."""
     months = _months(filters)
-    held = (sa.select(meeting_topic_link.c.topic_id, sa.func.count().label("meetings"))
-            .join(Meeting, Meeting.id == meeting_topic_link.c.meeting_id)
-            .where(Meeting.status == "held", Meeting.starts_at >= months[0].start,
-                   Meeting.starts_at < months[-1].end, *_meeting_filters(filters))
-            .group_by(meeting_topic_link.c.topic_id).subquery("held"))
+    stored, live = _stored_and_live(filters, months)
+    snap = TopicMonth
+    parts = []
+    if stored:
+        parts.append(sa.select(snap.topic_id, snap.meetings)
+                     .where(snap.month.in_(sorted(stored)), *_owner_filters(snap, filters, worker_units=True)))
+    if live:
+        month = month_of(Meeting.starts_at, live)
+        parts.append(sa.select(meeting_topic_link.c.topic_id, sa.literal(1).label("meetings"))
+                     .join(Meeting, Meeting.id == meeting_topic_link.c.meeting_id)
+                     .where(Meeting.status == "held", Meeting.starts_at >= min(start for _f, start, _e in live),
+                            Meeting.starts_at < max(end for _f, _s, end in live), month.is_not(None),
+                            *_meeting_filters(filters)))
+    union = sa.union_all(*parts).subquery("links") if len(parts) > 1 else parts[0].subquery("links")
+    held = (sa.select(union.c.topic_id, sa.func.sum(union.c.meetings).label("meetings"))
+            .group_by(union.c.topic_id).subquery("held"))
     name = MeetingTopic.name_fr if str(get_locale()) == "fr" else MeetingTopic.name_en
     meetings = sa.func.coalesce(held.c.meetings, 0)
     rows = db.session.execute(
@@ -273,7 +336,8 @@ def topics_addressed(filters: Filters) -> Table:
             "counts once for each; a meeting without a topic counts for none. Topics in use that were "
             "addressed in no meeting show 0."),
         columns=(Column("topic", gettext("Topic"), "text"), Column("meetings", gettext("Meetings"))),
-        rows=tuple((row.name, int(row.meetings)) for row in rows), chart="bar", x="topic", series=("meetings",))
+        rows=tuple((row.name, int(row.meetings)) for row in rows), chart="bar", x="topic", series=("meetings",),
+        notes=_snapshot_notes(stored))
 
 
 # --- Caseload against capacity ----------------------------------------------------------------------

@@ -1,9 +1,15 @@
-"""Snapshots of the dashboard's costliest figure, computed at night (reports/snapshots.py).
+"""Snapshots of the dashboard's costliest figures, computed at night (reports/snapshots.py).
 
 contact_gap_month: for one month and one "as of" day, the accompaniments active at the end of that day and
 how many had a contact gap longer than their threshold (nudges/measures.py's meaning), per unit and peer
 worker of the referral as they were when computed. Derived data, recomputed at will: no foreign keys (a unit
 or worker removed later leaves its numbers, which still add up to the programme's).
+
+activity_month marks the months computed (and as of which day) for the three activity tables, written together:
+first_meeting_month (referrals by month of their first meeting, unit and worker of the referral, and days
+waited rounded to a tenth: the median and 90th percentile are exact at the shown precision), meeting_month
+(held meetings per month, leading worker and format) and topic_month (held meetings per month, leading worker
+and topic). The unit of meetings and topics is the worker's, applied when read (as the live figures do).
 """
 from __future__ import annotations
 
@@ -36,3 +42,54 @@ class ContactGapMonth(db.Model):
     active: Mapped[int]
     over_threshold: Mapped[int]
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ActivityMonth(db.Model):
+    """A month of first_meeting_month, meeting_month and topic_month, computed as of the end of `last_day`."""
+
+    __tablename__ = "activity_month"
+
+    month: Mapped[date] = mapped_column(primary_key=True)   # the month's first day
+    last_day: Mapped[date]                 # the month's last day, or yesterday for the current month
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FirstMeetingMonth(db.Model):
+    """Referrals whose first meeting was held in `month`, per unit, worker and days waited (tenths)."""
+
+    __tablename__ = "first_meeting_month"
+    __table_args__ = (sa.Index("ix_first_meeting_month_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    unit_id: Mapped[int | None]            # the referral's unit when computed
+    peer_profile_id: Mapped[int | None]    # the referral's peer worker when computed
+    days_tenths: Mapped[int]               # days from the referral to its first meeting, x 10, rounded
+    referrals: Mapped[int]
+
+
+class MeetingMonth(db.Model):
+    """Held meetings of `month` led by one peer worker in one format, and their minutes."""
+
+    __tablename__ = "meeting_month"
+    __table_args__ = (sa.Index("ix_meeting_month_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    peer_profile_id: Mapped[int | None]
+    format: Mapped[str] = mapped_column(sa.String(20))
+    meetings: Mapped[int]
+    minutes: Mapped[int]
+
+
+class TopicMonth(db.Model):
+    """Held meetings of `month` led by one peer worker that addressed one topic."""
+
+    __tablename__ = "topic_month"
+    __table_args__ = (sa.Index("ix_topic_month_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    peer_profile_id: Mapped[int | None]
+    topic_id: Mapped[int]
+    meetings: Mapped[int]

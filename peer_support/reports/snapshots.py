@@ -27,14 +27,19 @@ from datetime import date, datetime, timedelta
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.nudges import lock
-from peer_support.nudges.measures import GapShare, _months, gap_counts, month_ending
-from peer_support.referrals.models import ReferralEvent
-from peer_support.reports.models import ContactGapMonth
-from peer_support.timezones import local_date
+from peer_support.meetings.models import Meeting, MeetingParticipant, meeting_topic_link
+from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending
+from peer_support.nudges.rules import TOOK_PART
+from peer_support.referrals.models import Referral, ReferralEvent
+from peer_support.reports.models import (ActivityMonth, ContactGapMonth, FirstMeetingMonth, MeetingMonth,
+                                         TopicMonth)
+from peer_support.timezones import local_date, start_of_local_day
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +150,7 @@ def take_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date]:
         days = []  # no referral yet: nothing to measure
     for last_day in days:
         compute_month(last_day, now)
+    compute_activity(days, now)
     return days
 
 
@@ -158,6 +164,114 @@ def snapshot_job() -> None:
     days = run_snapshot(utcnow())
     if days is not None:
         log.info("contact gap snapshot: %d months computed", len(days))
+
+
+# --- the activity tables: first meetings, meetings by format, topics ----------------------------------
+
+class tenths(FunctionElement):
+    """SQL: a non-negative number x 10 rounded half up to an integer, the same on SQLite and PostgreSQL."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "tenths"
+
+
+@compiles(tenths, "sqlite")
+def _tenths_sqlite(element, compiler, **kw):
+    return f"CAST({compiler.process(element.clauses, **kw)} * 10.0 + 0.5 AS INTEGER)"
+
+
+@compiles(tenths)
+def _tenths_postgresql(element, compiler, **kw):
+    return f"CAST(FLOOR({compiler.process(element.clauses, **kw)} * 10.0 + 0.5) AS INTEGER)"
+
+
+def first_meetings(created_before: datetime, conditions=()) -> sa.Subquery:
+    """Per referral made before `created_before`: its first meeting held with the person by the referral's
+    worker since the referral was made ("+ 0": looked up from the person's few meetings, as nudges/rules.py
+    explains); columns unit_id, peer_profile_id, first_at and days_tenths (the days waited, x 10, rounded)."""
+    first = (sa.select(Referral.unit_id, Referral.peer_profile_id, Referral.created_at,
+                       sa.func.min(Meeting.starts_at).label("first_at"))
+             .join(MeetingParticipant, MeetingParticipant.service_user_id == Referral.service_user_id)
+             .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+             .where(MeetingParticipant.status.in_(TOOK_PART), Meeting.status == "held",
+                    Meeting.peer_profile_id + 0 == Referral.peer_profile_id,
+                    Meeting.starts_at >= Referral.created_at, Referral.created_at < created_before, *conditions)
+             .group_by(Referral.id, Referral.unit_id, Referral.peer_profile_id, Referral.created_at)
+             .subquery("first_meetings"))
+    return (sa.select(first.c.unit_id, first.c.peer_profile_id, first.c.first_at,
+                      tenths(hours_between(first.c.first_at, first.c.created_at) / 24.0).label("days_tenths"))
+            .subquery("first_meeting_days"))
+
+
+def month_of(column, ranges: list[tuple[date, datetime, datetime]]) -> sa.ColumnElement:
+    """SQL: the month (its first day) whose [start, end) range holds the moment; NULL outside them all."""
+    return sa.case(*((sa.and_(column >= start, column < end), sa.literal(first, sa.Date))
+                     for first, start, end in ranges), else_=sa.null())
+
+
+def activity_ranges(days: list[date]) -> list[tuple[date, datetime, datetime]]:
+    """(month, start, end) in UTC for each last day: the month from its first local midnight to the end of
+    that day."""
+    return [(day.replace(day=1), start_of_local_day(day.replace(day=1)), start_of_local_day(day + timedelta(days=1)))
+            for day in days]
+
+
+def compute_activity(days: list[date], now: datetime) -> None:
+    """Replace the activity tables' months of `days` by the figures as of the end of each day (7 statements
+    whatever the number of months: each table is filled by one INSERT ... SELECT)."""
+    if not days:
+        return
+    ranges = activity_ranges(days)
+    months = [first for first, _start, _end in ranges]
+    for table in (ActivityMonth, FirstMeetingMonth, MeetingMonth, TopicMonth):
+        db.session.execute(sa.delete(table).where(table.month.in_(months)))
+    latest = max(end for _first, _start, end in ranges)
+
+    first = first_meetings(latest)
+    month = month_of(first.c.first_at, ranges).label("month")
+    by_days = (sa.select(month, first.c.unit_id, first.c.peer_profile_id, first.c.days_tenths,
+                         sa.func.count().label("referrals"))
+               .where(month.is_not(None))
+               .group_by(month, first.c.unit_id, first.c.peer_profile_id, first.c.days_tenths))
+    db.session.execute(sa.insert(FirstMeetingMonth).from_select(
+        ["month", "unit_id", "peer_profile_id", "days_tenths", "referrals"], by_days))
+
+    month = month_of(Meeting.starts_at, ranges).label("month")
+    held = [Meeting.status == "held", Meeting.starts_at < latest, month.is_not(None)]
+    by_format = (sa.select(month, Meeting.peer_profile_id, Meeting.format, sa.func.count().label("meetings"),
+                           sa.func.coalesce(sa.func.sum(Meeting.duration_minutes), 0).label("minutes"))
+                 .where(*held).group_by(month, Meeting.peer_profile_id, Meeting.format))
+    db.session.execute(sa.insert(MeetingMonth).from_select(
+        ["month", "peer_profile_id", "format", "meetings", "minutes"], by_format))
+    by_topic = (sa.select(month, Meeting.peer_profile_id, meeting_topic_link.c.topic_id,
+                          sa.func.count().label("meetings"))
+                .join(meeting_topic_link, meeting_topic_link.c.meeting_id == Meeting.id)
+                .where(*held).group_by(month, Meeting.peer_profile_id, meeting_topic_link.c.topic_id))
+    db.session.execute(sa.insert(TopicMonth).from_select(["month", "peer_profile_id", "topic_id", "meetings"],
+                                                         by_topic))
+    db.session.execute(sa.insert(ActivityMonth.__table__),
+                       [{"month": day.replace(day=1), "last_day": day, "computed_at": now} for day in days])
+
+
+def stored_activity_months(starts_on: date, ends_on: date, today: date) -> set[date]:
+    """The months of the period readable from the activity tables (1 statement): those the period covers
+    from their first day, computed as of their last day (or of the period's end within them), or, for the
+    current month when the period reaches today, as of yesterday."""
+    yesterday = today - timedelta(days=1)
+    wanted = {}
+    first = starts_on.replace(day=1)
+    while first <= ends_on:
+        cut = min(month_end(first), ends_on)
+        as_of = cut if cut < today else yesterday
+        if first >= starts_on and as_of >= first:
+            wanted[first] = as_of
+        first = month_end(first) + timedelta(days=1)
+    if not wanted:
+        return set()
+    rows = db.session.execute(sa.select(ActivityMonth.month, ActivityMonth.last_day)
+                              .where(ActivityMonth.month.in_(sorted(wanted)))).all()
+    return {row.month for row in rows if wanted[row.month] == row.last_day}
 
 
 # --- command line -----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from peer_support.extensions import db
 from peer_support.nudges.lock import acquire
 from peer_support.nudges.measures import contact_gap_share_by_month
 from peer_support.reports import metrics_activity as m
-from peer_support.reports.models import ContactGapMonth
+from peer_support.reports.models import ActivityMonth, ContactGapMonth
 from peer_support.reports.snapshots import LEASE, LOCK_NAME, gap_shares, run_snapshot, take_snapshot
 from peer_support.scheduler import JOBS
 from tests.helpers import counted_statements
@@ -143,9 +143,10 @@ def test_statements_do_not_grow_with_the_data(activity):
     activity(9)
     assert measure() == once
     # The job: first step, months present, then per month (3): unit ids, thresholds, measure, delete, insert
-    # (one executemany).
+    # (one executemany); then the activity tables for all the months at once: 4 deletes, 3 INSERT ... SELECT
+    # and the months' marks.
     begin = 1 if db.engine.dialect.name == "sqlite" else 0
-    assert once == (begin + 2 + 3 * 5, begin + 1)
+    assert once == (begin + 2 + 3 * 5 + 8, begin + 1)
     # Ten times the data, ten times the counts (March: 40 active, 30 over).
     assert counts(gap_shares(MARCH, date(2026, 3, 31), today=APRIL).shares) == [(MARCH, 40, 30)]
 
@@ -183,3 +184,53 @@ def test_the_command_computes_now(app, activity):
     assert (MARCH, date(2026, 3, 31)) in {row[:2] for row in stored()}
     bad = app.test_cli_runner().invoke(args=["reports", "snapshot", "--months", "0"])
     assert bad.exit_code == 2
+
+
+# --- the activity tables: first meetings, meetings by format, topics ----------------------------------------
+
+ACTIVITY = (m.time_to_first_meeting, m.meetings_by_month_and_format, m.topics_addressed)
+
+
+def test_the_activity_figures_read_the_snapshot_with_the_live_values(activity, workers, cl3r, ts2a):
+    activity()
+    w1 = workers[0]
+    filters = [PERIOD, m.Filters(PERIOD.starts_on, PERIOD.ends_on, unit_id=ts2a.id),
+               m.Filters(PERIOD.starts_on, PERIOD.ends_on, unit_id=cl3r.id, peer_profile_id=w1.id),
+               m.Filters(MARCH, date(2026, 3, 31))]
+    live = [english(function, f) for function in ACTIVITY for f in filters]
+    assert all(table.notes == () for table in live)  # nothing stored yet
+    db.session.commit()
+    take_snapshot(NIGHT)
+    db.session.commit()
+    # January, February and March stored as of their last day.
+    assert sorted(db.session.execute(sa.select(ActivityMonth.month, ActivityMonth.last_day)).all()) == [
+        (JANUARY, date(2026, 1, 31)), (FEBRUARY, date(2026, 2, 28)), (MARCH, date(2026, 3, 31))]
+    for function in ACTIVITY:
+        db.session.rollback()
+        with counted_statements() as statements:
+            english(function, PERIOD)
+        # The stored months, then the figure, all from the snapshot (SQLite: + BEGIN).
+        assert len(statements) == (3 if db.engine.dialect.name == "sqlite" else 2)
+    read = [english(function, f) for function in ACTIVITY for f in filters]
+    # The hand-computed values of test_metrics_activity.py hold when read from the snapshot: the same rows.
+    assert [table.rows for table in read] == [table.rows for table in live]
+    assert read[0].rows == ((4, 10.0, 18.0),) and all("snapshot" in table.notes[0] for table in read)
+    # A period cutting February (from the 10th) computes February live and reads March: still the same.
+    cut = m.Filters(date(2026, 2, 10), date(2026, 3, 31))
+    # First meetings from 10 February: R2 (12 Feb, 10 days), R3 18, R5 2, R7 11: as over the whole period.
+    assert english(m.time_to_first_meeting, cut).rows == ((4, 10.0, 18.0),)
+    # Meetings from 10 February: 10 and 12 Feb (individual, 120 minutes); March as before.
+    assert values(english(m.meetings_by_month_and_format, cut), "total", "minutes") == [(2, 120), (5, 375)]
+
+
+def test_the_activity_snapshot_reads_stored_numbers_and_the_current_month_as_of_last_night(activity, monkeypatch):
+    activity()
+    # The night of 19 to 20 March: March is stored as of 19 March.
+    take_snapshot(paris(2026, 3, 20, 2))
+    db.session.commit()
+    assert db.session.get(ActivityMonth, MARCH).last_day == date(2026, 3, 19)
+    # Read on 20 March: March's meetings to 19 March: 1 (video), 2 (individual), 3 (group), 4 (individual),
+    # 4 meetings, 45 + 60 + 90 + 60 = 255 minutes (not the outing of the 31st).
+    monkeypatch.setattr(m, "local_today", lambda: date(2026, 3, 20))
+    table = english(m.meetings_by_month_and_format, m.Filters(MARCH, date(2026, 3, 20)))
+    assert values(table, "total", "minutes") == [(4, 255)] and "snapshot" in table.notes[0]
