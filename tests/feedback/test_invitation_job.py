@@ -13,7 +13,7 @@ from peer_support.feedback.models import FeedbackForm
 from peer_support.nudges import lock
 from peer_support.referrals.models import Referral
 from tests.feedback.conftest import new_consent, new_form, new_study
-from tests.feedback.test_invitations import fresh_invitations, outbox, person_with_email, token_in  # noqa: F401
+from tests.feedback.test_invitations import fresh_invitations, person_with_email, token_in
 from tests.meetings.conftest import accompany, make_meeting  # noqa: F401  (shared fixtures)
 from tests.peers.conftest import domains, make_profile  # noqa: F401  (shared fixtures)
 from tests.triage.conftest import new_referral, units  # noqa: F401  (shared fixtures)
