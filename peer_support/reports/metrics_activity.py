@@ -228,16 +228,12 @@ def _snapshot_notes(stored: set, *, referral_owner: bool = False) -> tuple[str, 
 # --- Active accompaniments --------------------------------------------------------------------------
 
 def active_accompaniments(filters: Filters) -> Table:
-    """Accompaniments active at the end of each month, rebuilt from the referrals' history."""
-    months = _months(filters)
-    spans = status_spans(("active",), unit_id=filters.unit_id, peer_profile_id=filters.peer_profile_id)
-    instants = _instants(months)
-    rows = dict(db.session.execute(
-        sa.select(instants.c.month_no, sa.func.count())
-        .select_from(instants)
-        .join(spans, sa.and_(spans.c.since < instants.c.instant,
-                             sa.or_(spans.c.until.is_(None), spans.c.until >= instants.c.instant)))
-        .group_by(instants.c.month_no)).all())
+    """Accompaniments active at the end of each month, rebuilt from the referrals' history.
+
+    The same count as the contact-gap share's denominator: read with it from the nightly snapshot for the
+    months it holds (the current month as of last night), computed live for the others."""
+    snapshot = gap_shares(filters.starts_on, filters.ends_on, filters.unit_id,
+                          peer_profile_id=filters.peer_profile_id, today=local_today())
     return Table(
         key="active_accompaniments",
         title=gettext("Active accompaniments"),
@@ -246,8 +242,8 @@ def active_accompaniments(filters: Filters) -> Table:
             "referrals' history shows them: on hold or closed at that moment, they do not count. The unit "
             "and the peer worker are the referral's, as they are now."),
         columns=(_month_column(), Column("active", gettext("Active accompaniments"))),
-        rows=tuple((month.first_day, int(rows.get(month.number, 0))) for month in months),
-        chart="line", x="month", series=("active",))
+        rows=tuple((share.month, share.active) for share in snapshot.shares),
+        chart="line", x="month", series=("active",), notes=_snapshot_notes(snapshot.from_snapshot, referral_owner=True))
 
 
 def _instants(months: list[_Month]):
@@ -382,10 +378,7 @@ def contact_gap_share(filters: Filters) -> Table:
     snapshot = gap_shares(filters.starts_on, filters.ends_on, filters.unit_id,
                           peer_profile_id=filters.peer_profile_id, today=local_today())
     shares = snapshot.shares
-    notes = (gettext("Past months are read from a snapshot computed every night (the last three months are "
-                     "recomputed each night), and the current month is counted as of the end of yesterday: a "
-                     "meeting logged today shows tomorrow. The unit and the peer worker are the referral's "
-                     "when the month was computed."),) if snapshot.from_snapshot else ()
+    notes = _snapshot_notes(snapshot.from_snapshot, referral_owner=True)
     return Table(
         key="contact_gap_share",
         title=gettext("Accompaniments with too long a contact gap"),
