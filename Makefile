@@ -9,7 +9,7 @@ TRANSLATIONS := peer_support/translations
 CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test bench install translations extract-messages clean
+.PHONY: run test lint bench install translations extract-messages clean
 
 ## run: install what is missing, upgrade the database, load demo data if empty, serve with the scheduler
 run: install translations
@@ -21,9 +21,14 @@ run: install translations
 	  trap "kill $$scheduler 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app'
 
-## test: install what is missing and run the whole suite
-test: install translations
+## test: install what is missing, run the static checks, then the whole suite
+test: install translations lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## lint: ruff (style, likely bugs) and bandit (security) on the code; configuration in pyproject.toml
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/bandit -q -c pyproject.toml -r peer_support bench wsgi.py
 
 ## bench: generate the large data set once (bench/data/, reused), measure, write BENCHMARKS.md (DATABASE_URL: PostgreSQL)
 bench: install translations

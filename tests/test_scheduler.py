@@ -19,10 +19,11 @@ def test_jobs_have_fixed_ids_and_never_pile_up(app):
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
     backup = scheduler.get_job("operations.backup")
     assert {field.name: str(field) for field in backup.trigger.fields}["hour"] == str(app.config["BACKUP_HOUR"])
-    assert {job.id: job.trigger.interval for job in jobs if hasattr(job.trigger, "interval")} == {"auth.purge_sign_in_records": timedelta(hours=6),
-                                                              "nudges.evaluate": timedelta(minutes=30),
-                                                              "nudges.mail": timedelta(minutes=15),
-                                                              "feedback.invitations": timedelta(minutes=30)}
+    intervals = {job.id: job.trigger.interval for job in jobs if hasattr(job.trigger, "interval")}
+    assert intervals == {"auth.purge_sign_in_records": timedelta(hours=6),
+                         "nudges.evaluate": timedelta(minutes=30),
+                         "nudges.mail": timedelta(minutes=15),
+                         "feedback.invitations": timedelta(minutes=30)}
 
 
 def test_the_nudge_job_evaluates_as_of_now_and_commits(app):

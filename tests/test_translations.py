@@ -107,7 +107,8 @@ def test_french_plural_rule():
     assert catalogue.plural_forms == "nplurals=2; plural=(n > 1);"
 
 
-_PLACEHOLDER = re.compile(r"%(?:\((?P<name>\w+)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?(?P<conv>[diouxXeEfFgGcrsa%])")
+_PLACEHOLDER = re.compile(r"%(?:\((?P<name>\w+)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?"
+                          r"(?P<conv>[diouxXeEfFgGcrsa%])")
 
 
 def _placeholders(text: str):

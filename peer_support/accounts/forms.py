@@ -15,7 +15,8 @@ class AccountForm(FlaskForm):
                                    Email(_l("This is not a valid e-mail address."), check_deliverability=False)])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=200)])
     role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()))
-    profession = SelectField(_l("Profession"), choices=choices([("", _l("(not care staff)")), *PROFESSION_LABELS.items()]),
+    profession = SelectField(_l("Profession"),
+                             choices=choices([("", _l("(not care staff)")), *PROFESSION_LABELS.items()]),
                              validators=[Optional()],
                              description=_l("Required for care staff."))
     locale = SelectField(_l("Language"), choices=[SelectChoice("", _l("As the browser asks")), *language_choices()],

@@ -221,7 +221,7 @@ def add_demo_feedback(rng, people, accounts: list, coordinator, researcher, now:
     if ines is not None:
         _invitation(closing, service_user_id=ines.id, created=now - timedelta(days=3), valid_days=14, now=now,
                     coordinator=coordinator)
-    for person, referral_id in rest[:2]:  # asked, never answered
+    for person, _referral_id in rest[:2]:  # asked, never answered
         _invitation(closing, service_user_id=person.id, created=now - timedelta(days=rng.randint(20, 35)),
                     valid_days=closing.invitation_valid_days, now=now, coordinator=coordinator)
 
@@ -234,7 +234,8 @@ def add_demo_feedback(rng, people, accounts: list, coordinator, researcher, now:
 
 def _add_closing_responses(rng, form, text, respondents, coordinator, now: datetime) -> None:
     questions = _questions(form)
-    for (person, referral_id), plan in zip(respondents, CONSENT_PLAN):
+    # A small data set may have fewer respondents than the plan has answers: the plan is cut short.
+    for (person, referral_id), plan in zip(respondents, CONSENT_PLAN, strict=False):
         locale = "en" if person.preferred_language == "en" else "fr"
         created = now - timedelta(days=rng.randint(4, 25))
         answered = created + timedelta(days=rng.randint(0, 3), hours=rng.randint(1, 10))

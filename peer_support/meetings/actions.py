@@ -137,7 +137,8 @@ def withdraw(actor, meeting: Meeting, person_id: int, *, ip: str | None, now: da
 
 def quick_log(actor, *, person_id: int | None, format: str, duration_minutes: int | None, topic_ids=(),
               private_notes: str | None = None, ip: str | None, now: datetime) -> Meeting:
-    """An encounter just held (a corridor, a coffee): ends now, elsewhere in the hospital, at the worker's initiative."""
+    """An encounter just held (a corridor, a coffee): ends now, elsewhere in the hospital, at the worker's
+    initiative."""
     profile = _profile_of(actor)
     if person_id is None:
         raise DomainError(_l("Choose who you met."), field="person_id")

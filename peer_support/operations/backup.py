@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404 # runs pg_dump and pg_restore only; see _run
 import tempfile
 import uuid
 from contextlib import closing, contextmanager
@@ -303,7 +303,8 @@ def _quote(value: str) -> str:
 
 
 def _run(command: list[str], environment: dict[str, str], what: str) -> str:
-    done = subprocess.run(command, env=environment, capture_output=True, text=True)
+    # The program is pg_dump or pg_restore (_tool); arguments are a list and no shell reads them.
+    done = subprocess.run(command, env=environment, capture_output=True, text=True)  # nosec B603
     if done.returncode != 0:
         detail = " ".join(done.stderr.strip().splitlines()[-3:])
         raise BackupError(f"{what} failed: {detail or f'exit status {done.returncode}'}")

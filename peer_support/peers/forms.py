@@ -63,7 +63,8 @@ class AbsenceForm(FlaskForm):
     ends_on = DateField(_l("Last day"), validators=[DataRequired(_l("Enter the last day."))])
     kind = SelectField(_l("Kind"), choices=choices(ABSENCE_LABELS.items()))
     public_note = StringField(_l("Message for the people I accompany"), validators=[Optional(), Length(max=200)],
-                              description=_l("Optional, e.g. \"Back on Monday; in the meantime call the unit's secretary.\""))
+                              description=_l("Optional, e.g. \"Back on Monday; in the meantime call the unit's "
+                                             "secretary.\""))
     submit = SubmitField(_l("Add this absence"))
 
 

@@ -57,7 +57,8 @@ def _profile_data(form):
 def index():
     filters = DirectoryFilterForm(request.args)
     filters.unit.choices = choices([("", _("All units"))] + unit_choices())
-    filters.domain.choices = choices([("", _("All"))] + [(d.id, d.name(_locale())) for d in services.list_domains(active_only=True)])
+    filters.domain.choices = choices([("", _("All"))] + [(d.id, d.name(_locale()))
+                                                        for d in services.list_domains(active_only=True)])
     valid = filters.validate()
     profiles = services.directory(include_left=permissions.is_coordinator(current_user),
                                   unit_id=filters.unit.data if valid else None,
@@ -278,7 +279,8 @@ def roster_csv():
     body = [[row.profile.account.name, " ".join(u.code for u in row.profile.account.units),
              str(STATUS_LABELS[row.profile.status]), _("yes") if row.training.qualified else _("no"),
              format_hours(row.training.ongoing_hours), row.required_hours, row.training.needs_renewal,
-             row.supervision.last_session_on or "", row.supervision.days_since if row.supervision.days_since is not None else "",
+             row.supervision.last_session_on or "",
+             row.supervision.days_since if row.supervision.days_since is not None else "",
              _("yes") if row.supervision.overdue else _("no"), row.open_debriefs, row.caseload,
              row.profile.max_caseload]
             for row in rows]

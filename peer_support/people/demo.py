@@ -100,7 +100,8 @@ def add_demo_people(rng, units, staff, now, service_user_accounts=()) -> DemoPeo
     # The accounts' people are accompanied already (the triage demo assigns their worker); others wait.
     plan = ["new", "new", "on_hold", "triaged", "closed", "new", "triaged"]
     plan += ["new"] * (len(result.people) - len(plan))
-    for person, status in zip(result.people, plan):
+    # The plan is longer than the people of a data set smaller than it: the rest of the plan is unused.
+    for person, status in zip(result.people, plan, strict=False):
         unit = person.units[0]
         referrer_ids = staff_units.get(unit.id) or list(staff_by_id)
         if not referrer_ids:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,11 @@ from peer_support.auth.models import Account
 from peer_support.db import UTCDateTime, one_of, utcnow
 from peer_support.extensions import db
 from peer_support.units.models import Unit
+
+if TYPE_CHECKING:
+    # Only for the annotation: the relationship names its class as a string, so the people's models do not
+    # import the training package when the app runs.
+    from peer_support.training.models import TrainingProgramme
 
 AGE_BANDS = ("18-25", "26-35", "36-50", "51-65", "66+")
 GENDERS = ("woman", "man", "non_binary", "other")
@@ -132,5 +138,5 @@ class PeerWorkInterest(db.Model):
 
     service_user: Mapped[ServiceUser] = relationship(lazy="raise")
     # Training programmes from the catalogue the person was pointed to.
-    programmes: Mapped[list["TrainingProgramme"]] = relationship(  # noqa: F821
+    programmes: Mapped[list[TrainingProgramme]] = relationship(
         "TrainingProgramme", secondary=peer_work_interest_programme, lazy="raise")

@@ -57,7 +57,8 @@ def anonymise(person: ServiceUser, *, how: str, actor, now: datetime) -> str:
 
     Open referrals are closed and planned meetings cancelled first, so no worker keeps a ghost in their
     caseload. Flushes, does not commit; the caller writes its own audit entry."""
-    assert how in ANONYMISATIONS
+    if how not in ANONYMISATIONS:  # a programming error, so no translated message
+        raise ValueError(f"unknown anonymisation {how!r}: expected one of {ANONYMISATIONS}")
     check_can_anonymise(person)
     person_id = person.id
     words = _identifying_words(person)

@@ -23,7 +23,7 @@ class YearsField(IntegerField):
             self.data = int((valuelist[0] or "").strip())
         except ValueError:
             self.data = None
-            raise ValueError(str(_YEARS_MESSAGE))
+            raise ValueError(str(_YEARS_MESSAGE)) from None
 
     def pre_validate(self, form):
         if self.process_errors:

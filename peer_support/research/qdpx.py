@@ -4,8 +4,8 @@ A zip holding `project.qde` (QDA-XML, namespace urn:QDA-XML:project:1.0, valid a
 and `Sources/<GUID>.txt`: one text source per free-text answer, UTF-8 with LF line endings, named
 "<pseudonym> — <question key> — <day>" (the day tells apart two answers of one person); the text equals the
 masked answer (CR LF and CR become LF). The code book has one code per question, and each source's whole text
-is already coded with its question's code, so researchers can start by question. One case per participant, with the studies' participants' characteristics as variables
-and references to their sources.
+is already coded with its question's code, so researchers can start by question. One case per participant,
+with the studies' participants' characteristics as variables and references to their sources.
 
 GUIDs are derived from the keyed pseudonym hash (never random, never a database id), and no date is written,
 so two exports of the same data are byte-for-byte identical and can be compared.
@@ -25,7 +25,7 @@ import zipfile
 from collections import defaultdict
 from datetime import datetime
 from typing import IO
-from xml.sax.saxutils import XMLGenerator
+from xml.sax.saxutils import XMLGenerator  # nosec B406 # writes XML; nothing here parses any
 
 from peer_support.feedback.models import FeedbackForm
 from peer_support.research import dataset

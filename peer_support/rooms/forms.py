@@ -47,5 +47,6 @@ class FreeRoomForm(FlaskForm):
     ends_at = TimeField(_l("Until"), validators=[InputRequired(_l("Enter the end time."))])
     unit_id = SelectField(_l("Unit"), coerce=optional_int, validators=[Optional()])
     min_capacity = IntegerField(_l("At least (people)"),
-                                validators=[Optional(), NumberRange(1, services.CAPACITY_MAX,
-                                                                    _l("Enter a number of people between 1 and %(max)s."))])
+                                validators=[Optional(),
+                                            NumberRange(1, services.CAPACITY_MAX,
+                                                        _l("Enter a number of people between 1 and %(max)s."))])

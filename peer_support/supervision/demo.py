@@ -72,7 +72,8 @@ def add_demo_supervision(rng, profiles, supervisors, coordinator, now: datetime)
                     notes=rng.choice(INDIVIDUAL_NOTES))
     # The overdue worker's last session, so their history is not empty.
     if overdue is not None and supervisors:
-        add(_at(overdue_since, 10), "individual", [overdue], supervisor=by_id.get(overdue.supervisor_id) or supervisors[0],
+        add(_at(overdue_since, 10), "individual", [overdue],
+            supervisor=by_id.get(overdue.supervisor_id) or supervisors[0],
             topics="Point mensuel", notes="Reprise après un arrêt ; prévoir une séance dans le mois.")
     db.session.add_all(sessions)
 

@@ -22,10 +22,12 @@ class SessionForm(FlaskForm):
                                 _l("The duration is between %(min)s and %(max)s minutes."))])
     kind = SelectField(_l("Kind of session"), choices=choices(SESSION_KIND_LABELS.items()))
     supervisor_id = SelectField(_l("Supervisor from the staff"), coerce=optional_int, validators=[Optional()],
-                                description=_l("Or, for someone from outside, leave this empty and type their name below."))
+                                description=_l("Or, for someone from outside, leave this empty and type their name "
+                                               "below."))
     external_supervisor = StringField(_l("External supervisor"), filters=[stripped],
                                       validators=[Optional(), Length(max=services.EXTERNAL_NAME_MAX)],
-                                      description=_l("Name and role, for example a psychologist from outside the hospital."))
+                                      description=_l("Name and role, for example a psychologist from outside the "
+                                                     "hospital."))
     attendee_ids = SelectMultipleField(_l("Peer workers who attended"), coerce=int,
                                        validators=[DataRequired(_l("Choose who attended."))],
                                        description=_l("Hold Ctrl (or Cmd) to choose several. "
@@ -33,11 +35,13 @@ class SessionForm(FlaskForm):
     topics = TextAreaField(_l("Topics"), validators=[Optional(), Length(max=services.TOPICS_MAX)],
                            description=_l("Seen only by you and the workers who attended."))
     private_notes = TextAreaField(_l("Private notes"), validators=[Optional(), Length(max=services.NOTES_MAX)],
-                                  description=_l("Seen only by you and the workers who attended, never by the coordinator."))
+                                  description=_l("Seen only by you and the workers who attended, never by the "
+                                                 "coordinator."))
 
 
 class DebriefForm(FlaskForm):
-    event_kind = SelectField(_l("What happened"), choices=choices([("", _l("Choose..."))] + list(HARD_EVENT_LABELS.items())),
+    event_kind = SelectField(_l("What happened"),
+                             choices=choices([("", _l("Choose..."))] + list(HARD_EVENT_LABELS.items())),
                              validators=[DataRequired(_l("Choose what happened."))])
     event_on = DateField(_l("When it happened"), validators=[Optional()],
                          description=_l("If you know it; an approximate date is fine."))

@@ -66,7 +66,8 @@ def add_demo_triage(rng, referrals, profiles, coordinator, now: datetime) -> Non
     plan = ["proposed", "declined", "on_hold", "closed"]
     share = len(waiting) - len(plan)
     plan += ["active"] * (share * 6 // 10) + ["accepted"] * max(1, share // 10) + ["triaged"] * (share // 10)
-    for referral, target in list(zip(linked, ["active"] * len(linked))) + list(zip(waiting, plan)):
+    # The plan and the waiting referrals need not be as long as each other: referrals past the plan stay new.
+    for referral, target in [(r, "active") for r in linked] + list(zip(waiting, plan, strict=False)):
         if target == "triaged":
             services.mark_triaged(coordinator, referral, ip=None, now=at(referral, 1))
         elif target == "proposed":

@@ -316,7 +316,8 @@ def test_temporary_password_must_be_changed_before_anything_else(client, make_ac
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/account/password"
     changed = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "a brand new sentence", "confirm_password": "a brand new sentence"})
+        "current_password": PASSWORD, "new_password": "a brand new sentence",
+        "confirm_password": "a brand new sentence"})
     assert changed.status_code == 302
     assert client.get("/").status_code == 200
 
@@ -334,7 +335,8 @@ def test_changing_ones_password_ends_other_sessions(app, client, make_account):
         "confirm_password": "a brand new sentence"})
     assert "The current password is not correct." in wrong.get_data(as_text=True)
     client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "a brand new sentence", "confirm_password": "a brand new sentence"})
+        "current_password": PASSWORD, "new_password": "a brand new sentence",
+        "confirm_password": "a brand new sentence"})
     assert client.get("/").status_code == 200
     assert other_device.get("/").status_code == 302
     assert sign_in(app.test_client(), account, "a brand new sentence").status_code == 302

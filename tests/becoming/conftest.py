@@ -11,7 +11,8 @@ from tests.triage.conftest import new_person, units  # noqa: F401  (shared fixtu
 def programmes(app):
     """Two active programmes and one withdrawn from the catalogue."""
     entries = [
-        TrainingProgramme(kind="initial_qualification", name_fr="DU pair-aidance", name_en="University diploma in peer support"),
+        TrainingProgramme(kind="initial_qualification", name_fr="DU pair-aidance",
+                          name_en="University diploma in peer support"),
         TrainingProgramme(kind="ongoing", name_fr="Relation d'aide", name_en="Helping relationship"),
         TrainingProgramme(kind="ongoing", name_fr="Ancien module", name_en="Old module", is_active=False)]
     db.session.add_all(entries)

@@ -87,7 +87,8 @@ def test_a_peer_worker_snoozes_one_nudge_and_marks_another_done(live_server, new
     expect(page.get_by_text("The nudge is snoozed")).to_be_visible()
     expect(page.get_by_role("article", name="Time to get back in touch — Camille")).to_have_count(0)
 
-    page.get_by_role("article", name="First meeting not held yet — Hugo").get_by_role("button", name="Mark done").click()
+    nudge = page.get_by_role("article", name="First meeting not held yet — Hugo")
+    nudge.get_by_role("button", name="Mark done").click()
     expect(page.get_by_text("The nudge is marked done.")).to_be_visible()
     expect(page.get_by_text("Nothing is waiting for you.")).to_be_visible()
     assert _statuses(live_server.app) == {"contact_gap": ("snoozed", until), "first_meeting": ("done", None)}

@@ -184,8 +184,8 @@ def test_forged_tokens_are_404(as_, app, people):
     token = address.rsplit("/", 1)[1][:-4]
     account_id, mac = token.split("-", 1)
     public = app.test_client()
-    for bad in (f"{people['karim'].id}-{mac}", f"{account_id}-{mac[:-1]}{'B' if mac.endswith('A') else 'A'}", f"{account_id}-", "junk", "-", "1-x",
-                "9" * 40 + "-x"):
+    for bad in (f"{people['karim'].id}-{mac}", f"{account_id}-{mac[:-1]}{'B' if mac.endswith('A') else 'A'}",
+                f"{account_id}-", "junk", "-", "1-x", "9" * 40 + "-x"):
         assert public.get(f"/calendar/feed/{bad}.ics").status_code == 404, bad
 
 

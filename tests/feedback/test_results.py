@@ -135,7 +135,7 @@ def test_care_only_results_stay_with_the_care_team(app, make_form, make_account,
 
 def test_a_constant_number_of_statements(app, make_form, make_response, make_account):
     forms = [make_form(), make_form()]
-    for count, form in zip((3, 30), forms):
+    for count, form in zip((3, 30), forms, strict=True):
         for n in range(count):
             make_response(form, {"q1": "texte", "q3": n % 5 + 1, "q4": "right", "q5": ["group", "phone"],
                                  "q6": n % 2})

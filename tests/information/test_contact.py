@@ -43,7 +43,8 @@ def test_form_is_public_in_both_languages(client, unit):
     assert "Ask to meet a peer worker" in html and "Leave this field empty" in html
     assert "CL3R — Centre de réhabilitation" in html
     assert re.search(r'<input[^>]*name="website"[^>]*tabindex="-1"', html)
-    assert re.search(r'<input[^>]*autocomplete="off"[^>]*name="website"|<input[^>]*name="website"[^>]*autocomplete="off"', html)
+    assert re.search(r'<input[^>]*autocomplete="off"[^>]*name="website"'
+                     r'|<input[^>]*name="website"[^>]*autocomplete="off"', html)
     french = client.get("/contact", headers=FR)
     assert french.status_code == 200 and '<html lang="fr">' in _html(french)
 

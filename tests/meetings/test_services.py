@@ -51,8 +51,8 @@ def test_the_end_time_sets_the_duration_and_must_follow_the_start(team):
                                       ip=None, now=utcnow())
     assert meeting.duration_minutes == 45
     for end in (start, start - timedelta(minutes=5)):
-        message = refused(lambda: planning.create_meeting(team.worker, plan([team.camille], starts_at=start, ends_at=end),
-                                                          ip=None, now=utcnow()), "ends_at")
+        message = refused(lambda end=end: planning.create_meeting(
+            team.worker, plan([team.camille], starts_at=start, ends_at=end), ip=None, now=utcnow()), "ends_at")
         assert "end must be after the start" in message
 
 
@@ -150,10 +150,11 @@ def test_the_follow_up_by_a_date_needs_a_date_not_in_the_past(team):
     data = dict(starts_at=past, status="held", follow_up_intention="next_meeting_by")
     refused(lambda: planning.create_meeting(team.worker, plan([team.camille], **data), ip=None, now=now),
             "follow_up_by")
-    refused(lambda: planning.create_meeting(team.worker, plan([team.camille], follow_up_by=local_date(now) - timedelta(days=1),
-                                                              **data), ip=None, now=now), "follow_up_by")
-    meeting = planning.create_meeting(team.worker, plan([team.camille], follow_up_by=local_date(now) + timedelta(days=7),
-                                                        **data), ip=None, now=now)
+    refused(lambda: planning.create_meeting(
+        team.worker, plan([team.camille], follow_up_by=local_date(now) - timedelta(days=1), **data), ip=None, now=now),
+        "follow_up_by")
+    meeting = planning.create_meeting(
+        team.worker, plan([team.camille], follow_up_by=local_date(now) + timedelta(days=7), **data), ip=None, now=now)
     assert meeting.follow_up_intention == "next_meeting_by"
 
 
@@ -205,7 +206,8 @@ def test_mark_held_with_attendance_follow_up_and_notes(team, make_meeting, topic
     meeting = make_meeting(team.profile, [team.camille, team.hugo], format="group", starts_at=now - timedelta(hours=1))
     meeting = services.get_meeting(meeting.id)
     actions.hold_meeting(team.worker, meeting, planning.OutcomeData(
-        attendance={team.camille.id: "attended", team.hugo.id: "absent"}, follow_up_intention="person_will_get_in_touch",
+        attendance={team.camille.id: "attended", team.hugo.id: "absent"},
+        follow_up_intention="person_will_get_in_touch",
         topic_ids=[topics[0].id], private_notes="Fatigue."), ip=None, now=now)
     db.session.commit()
     meeting = services.get_meeting(meeting.id)

@@ -42,7 +42,8 @@ def prefer(account, mode: str, start=time(20), end=time(8), hour: int = 8) -> No
     db.session.commit()
 
 
-def nudge_for(account=None, *, rule="contact_gap", created=paris(2026, 5, 3, 10), **fields) -> Nudge:
+# A datetime is immutable: computing the default once, at import, is what is meant.
+def nudge_for(account=None, *, rule="contact_gap", created=paris(2026, 5, 3, 10), **fields) -> Nudge:  # noqa: B008
     """An open nudge for an account (audience worker) or, without one, for the coordination, raised at `created`."""
     return new_nudge(rule=rule, account=account, created_at=created, **fields)
 
@@ -61,9 +62,11 @@ def worker_account(app):
 # --- Quiet hours -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("clock, start, end, quiet", [
-    (time(19, 59), time(20), time(8), False), (time(20), time(20), time(8), True), (time(23, 30), time(20), time(8), True),
-    (time(0, 0), time(20), time(8), True), (time(7, 59), time(20), time(8), True), (time(8), time(20), time(8), False),
-    (time(12), time(12), time(14), True), (time(13, 59), time(12), time(14), True), (time(14), time(12), time(14), False),
+    (time(19, 59), time(20), time(8), False), (time(20), time(20), time(8), True),
+    (time(23, 30), time(20), time(8), True), (time(0, 0), time(20), time(8), True),
+    (time(7, 59), time(20), time(8), True), (time(8), time(20), time(8), False),
+    (time(12), time(12), time(14), True), (time(13, 59), time(12), time(14), True),
+    (time(14), time(12), time(14), False),
     (time(11, 59), time(12), time(14), False)])
 def test_quiet_hours_may_span_midnight(clock, start, end, quiet):
     assert in_quiet_hours(clock, start, end) is quiet

@@ -54,10 +54,11 @@ def test_two_holders_racing_for_a_free_lease_one_gets_it(app):
         name, now = f"race {round_}", utcnow()
         barrier, outcomes = threading.Barrier(2), {}
 
+        # The threads are joined before the loop moves on: the closure reads this round's values.
         def take(holder):
             with app.app_context():
-                barrier.wait(30)
-                outcomes[holder] = acquire(name, holder, now, LEASE)
+                barrier.wait(30)  # noqa: B023 - joined within this round
+                outcomes[holder] = acquire(name, holder, now, LEASE)  # noqa: B023 - joined within this round
 
         threads = [threading.Thread(target=take, args=(holder,)) for holder in ("a", "b")]
         for thread in threads:

@@ -164,7 +164,8 @@ def test_the_list_runs_the_same_statements_for_5_and_50_nudges(world, role):
         with counted_statements() as statements:
             page = services.list_nudges(world[role], NudgeFilter(status="all"), page=1, per_page=100)
             for item in page.items:  # what the page reads of each one
-                (item.nudge.account, item.nudge.unit, item.nudge.acted_by, item.person_name, item.target)
+                (item.nudge.account, item.nudge.unit, item.nudge.acted_by, item.person_name,  # noqa: B018 - read on purpose
+                 item.target)
         return len(statements), page.total
 
     add(5)

@@ -52,7 +52,8 @@ def test_the_frame_is_for_the_worker_their_supervisor_and_the_coordinator(app, m
     db.session.commit()
     readers = {"coordinator": make_account("coordinator", locale="en"), "supervisor": supervisor,
                "worker": account_of(profile)}
-    others = {"other staff": make_account("staff", locale="en"), "other worker": make_account("peer_worker", locale="en")}
+    others = {"other staff": make_account("staff", locale="en"),
+              "other worker": make_account("peer_worker", locale="en")}
     for who, account in {**readers, **others}.items():
         viewer = app.test_client()
         sign_in(viewer, account)
@@ -130,7 +131,7 @@ def test_only_the_worker_reaches_their_experience_page(app, client, domains, mak
     assert client.get(f"/peers/{profile.id}/experience").status_code == 200
     client.post(f"/peers/{profile.id}/experience", data={f"domain-{domains[2].id}": "shared",
                                                          f"domain-{domains[0].id}": "private"})
-    links = {(l.domain_id, l.consent_to_matching) for l in db.session.scalars(sa.select(PeerDomain))}
+    links = {(link.domain_id, link.consent_to_matching) for link in db.session.scalars(sa.select(PeerDomain))}
     assert links == {(domains[2].id, True), (domains[0].id, False)}
 
 

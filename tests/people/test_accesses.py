@@ -32,7 +32,8 @@ def world(app, units, make_account, make_profile, make_meeting):
                             referred_by_id=nurse.id)
     meeting = make_meeting(worker, [person])
     return {"person": person, "person_account": person_account, "other": other, "other_account": other_account,
-            "nurse": nurse, "coordinator": coordinator, "worker": worker, "worker_account": worker_account, "referral": referral, "meeting": meeting}
+            "nurse": nurse, "coordinator": coordinator, "worker": worker, "worker_account": worker_account,
+            "referral": referral, "meeting": meeting}
 
 
 def test_the_coordinator_sees_every_access_to_the_record_its_referrals_and_meetings(app, client, world):

@@ -111,7 +111,8 @@ def test_every_view_of_a_record_is_audited(client, signed_in, units, make_person
         page = client.get(f"/people/{person.id}").get_data(as_text=True)
         assert "Léa" in page and person.code in page
     entries = audit_entries("people.view")
-    assert [(e.actor_id, e.object_type, e.object_id) for e in entries] == [(reader.id, "service_user", str(person.id))] * 2
+    assert ([(e.actor_id, e.object_type, e.object_id) for e in entries]
+            == [(reader.id, "service_user", str(person.id))] * 2)
 
 
 def test_who_sees_a_record(app, units, make_person, make_account):

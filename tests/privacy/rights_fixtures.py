@@ -84,7 +84,7 @@ def seeded(app, client, units, make_profile, make_meeting, make_account):
     db.session.commit()
 
     # Meetings: an individual one held with notes, one planned; a group session held and one planned.
-    held = make_meeting(worker, [person], starts_at=_at(200), status="held", participant_status="attended",
+    make_meeting(worker, [person], starts_at=_at(200), status="held", participant_status="attended",
                         title=f"Café avec {NAME}", place_detail=f"Appel au {PHONE}",
                         private_notes=f"{NAME} parle de son travail", team_summary="Zébulon va mieux",
                         team_summary_agreed=True)
@@ -133,7 +133,7 @@ def found_anywhere(values: list[str]) -> list[tuple[str, str, str]]:
         if not columns:
             continue
         for row in db.session.execute(sa.select(*columns)):
-            for column, cell in zip(columns, row):
+            for column, cell in zip(columns, row, strict=True):
                 if cell is None:
                     continue
                 text = (cell if isinstance(cell, str) else json.dumps(cell, ensure_ascii=False)).casefold()

@@ -58,7 +58,8 @@ def test_not_now_with_a_review_date(client, signed_in, units, make_person):
     signed_in("staff", units=[units[0]], locale="en")
     review = local_today() + timedelta(days=60)
     client.post(f"/referrals/new?person={person.id}",
-                data=_referral_form(units[0], on_hold="y", review_on=review.isoformat(), care_stage="after_acute_phase"))
+                data=_referral_form(units[0], on_hold="y", review_on=review.isoformat(),
+                                    care_stage="after_acute_phase"))
     referral = db.session.scalar(sa.select(Referral))
     assert (referral.status, referral.review_on) == ("on_hold", review)
     assert "On hold" in client.get("/referrals/mine").get_data(as_text=True)

@@ -9,7 +9,8 @@ MONTHS = (date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1))
 
 # Stacked bars along months: 2+1, 0+0, 4+2 referrals.
 REFERRALS = Table(
-    key="new_referrals_by_month", title="New referrals by month", description="Referrals created each month, by source.",
+    key="new_referrals_by_month", title="New referrals by month",
+    description="Referrals created each month, by source.",
     columns=(Column("month", "Month", "month"), Column("staff", "By staff"), Column("self", "Self-referral")),
     rows=((MONTHS[0], 2, 1), (MONTHS[1], 0, 0), (MONTHS[2], 4, 2)),
     chart="stacked_bar", x="month", series=("staff", "self"))

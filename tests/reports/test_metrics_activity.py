@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from flask_babel import force_locale
 
 from peer_support.auth.models import Account

@@ -159,7 +159,8 @@ def test_the_command_exports_every_form_as_csv_into_a_folder(app, world, tmp_pat
         f"form-{i}-{what}.csv" for i in (form_id, anonymous.id)
         for what in ("responses", "dictionary", "participants"))
     entries = audit_entries("research.export")
-    assert [(e.actor_label, e.actor_id, e.details["responses"]) for e in entries] == [("cli", None, 2), ("cli", None, 1)]
+    assert ([(e.actor_label, e.actor_id, e.details["responses"]) for e in entries]
+            == [("cli", None, 2), ("cli", None, 1)])
 
 
 def test_the_command_writes_one_qdpx_for_one_form(app, world, tmp_path):

@@ -8,7 +8,8 @@ WORDS = name_words(["Hélène de la Tour", "Jean-Pierre Martin", "Lou", "Åsa Ø
 
 def test_names_are_matched_whatever_the_case_and_accents():
     assert fold("HÉLÈNE") == "helene"
-    assert mask("J'ai vu helene et HÉLÈNE, puis Jean-Pierre.", WORDS) == f"J'ai vu {NAME} et {NAME}, puis {NAME}-{NAME}."
+    assert (mask("J'ai vu helene et HÉLÈNE, puis Jean-Pierre.", WORDS)
+            == f"J'ai vu {NAME} et {NAME}, puis {NAME}-{NAME}.")
     assert mask("Åsa Ødegård 😊 a aidé", WORDS) == f"{NAME} {NAME} 😊 a aidé"
 
 

@@ -4,7 +4,6 @@ import re
 
 import pytest
 
-from peer_support.extensions import db
 from peer_support.research.reading import response_key
 from tests.conftest import sign_in
 from tests.helpers import audit_entries

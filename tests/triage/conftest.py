@@ -26,8 +26,8 @@ def units(app):
 
 def new_person(*, name="Camille", units=(), language=None, channel="phone", phone="06 00 00 00 00"):
     number = next(_codes)
-    person = ServiceUser(code=f"PA-T{number:05d}", display_name=name, name_key=name.lower(), preferred_language=language,
-                         contact_channel=channel, phone=phone)
+    person = ServiceUser(code=f"PA-T{number:05d}", display_name=name, name_key=name.lower(),
+                         preferred_language=language, contact_channel=channel, phone=phone)
     person.units = list(units)
     db.session.add(person)
     db.session.flush()

@@ -130,7 +130,8 @@ def test_declining_without_a_reason_is_a_form_error(app, client, referral, make_
     proposed = make_referral(status="proposed", peer_profile=worker)
     sign_in(client, account_of(worker))
     response = client.post(f"/triage/proposals/{proposed.id}/decline", data={f"decline-{proposed.id}-reason": " "})
-    assert response.status_code == 400 and has_field_error(response.get_data(as_text=True), f"decline-{proposed.id}-reason")
+    assert response.status_code == 400
+    assert has_field_error(response.get_data(as_text=True), f"decline-{proposed.id}-reason")
     db.session.expire_all()
     assert db.session.get(Referral, proposed.id).status == "proposed"
     response = client.post(f"/triage/proposals/{proposed.id}/decline",
