@@ -11,6 +11,7 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import ConfirmForm, choices, show_form_error
+from peer_support.pagination import page_number
 from peer_support.security import client_ip
 from peer_support.units.services import unit_choices
 
@@ -40,7 +41,7 @@ def index():
     status = filters.status.data
     page = services.list_accounts(role=filters.role.data or None,
                                   active={"active": True, "inactive": False}.get(status),
-                                  text=filters.q.data or None, page=request.args.get("page", 1, type=int),
+                                  text=filters.q.data or None, page=request.args.get("page", 1, type=page_number),
                                   per_page=PER_PAGE)
     return render_template("accounts/index.html", page=page, filters=filters, confirm=ConfirmForm())
 

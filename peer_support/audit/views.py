@@ -9,6 +9,7 @@ from peer_support.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, SYSTEM_
 from peer_support.auth.models import Account
 from peer_support.extensions import db
 from peer_support.forms import choices
+from peer_support.pagination import page_number
 from peer_support.timezones import start_of_local_day
 
 
@@ -31,7 +32,7 @@ def index():
             until=start_of_local_day(form.until.data + timedelta(days=1)) if form.until.data else None,
         )
     page = None if unknown_actor else services.search(
-        filters, page=request.args.get("page", 1, type=int), per_page=current_app.config["AUDIT_PAGE_SIZE"])
+        filters, page=request.args.get("page", 1, type=page_number), per_page=current_app.config["AUDIT_PAGE_SIZE"])
     return render_template("audit/index.html", form=form, page=page, unknown_actor=unknown_actor,
                            action_labels=ACTION_LABELS, object_type_labels=OBJECT_TYPE_LABELS,
                            system_actor_labels=SYSTEM_ACTOR_LABELS)

@@ -13,6 +13,7 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import choices, show_form_error
+from peer_support.pagination import page_number
 from peer_support.security import client_ip
 from peer_support.timezones import local_date, local_today
 
@@ -35,7 +36,7 @@ def _status_filter():
 @blueprint.get("/")
 def index():
     filters, status = _status_filter()
-    page = services.list_interests(status=status, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = services.list_interests(status=status, page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE)
     return render_template("becoming/index.html", page=page, filters=filters, status=status)
 
 

@@ -6,6 +6,7 @@ from wtforms.validators import NumberRange, Optional
 from peer_support.caseload.services import CASELOAD_PAGE_STATUSES
 from peer_support.forms import choices, optional_int
 from peer_support.triage.labels import STATUS_LABELS
+from peer_support.pagination import MAX_PAGE
 
 SORT_LABELS = {
     "last_meeting": _l("Longest without a meeting first"),
@@ -29,4 +30,4 @@ class CaseloadFilterForm(FlaskForm):
     sort = SelectField(_l("Sort by"), validators=[Optional()], choices=choices(SORT_LABELS.items()))
     order = SelectField(_l("Order"), validators=[Optional()],
                         choices=choices([("asc", _l("Ascending")), ("desc", _l("Descending"))]))
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])

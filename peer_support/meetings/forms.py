@@ -14,6 +14,7 @@ from peer_support.meetings.labels import (FOLLOW_UP_LABELS, FORMAT_LABELS, INITI
                                           STATUS_FILTERS)
 from peer_support.meetings.models import MAX_DURATION_MINUTES
 from peer_support.meetings.planning import NOTES_MAX, PLACE_MAX, QUICK_DURATIONS, REASON_MAX, SUMMARY_MAX, TITLE_MAX
+from peer_support.pagination import MAX_PAGE
 
 
 def _follow_up_choices():
@@ -76,8 +77,8 @@ class OutcomeForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(_l("Why is it cancelled?"), validators=[DataRequired(_l("Say why the meeting is cancelled.")),
-                                                                  Length(max=REASON_MAX)])
+    reason = TextAreaField(_l("Why is it cancelled?"),
+                           validators=[DataRequired(_l("Say why the meeting is cancelled.")), Length(max=REASON_MAX)])
 
 
 class EnrolForm(FlaskForm):
@@ -109,5 +110,6 @@ class MeetingFilterForm(FlaskForm):
         csrf = False
 
     status = SelectField(_l("Show"), choices=choices(STATUS_FILTERS.items()), validators=[Optional()])
-    worker = IntegerField(validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    # A profile id: within the database's integer, else the lookup fails with a 500 instead of a 404.
+    worker = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])

@@ -14,6 +14,7 @@ from peer_support.forms import show_form_error
 from peer_support.myspace import blueprint, invitations, services
 from peer_support.myspace.forms import (AcceptInvitationForm, AskContactForm, CancelParticipationForm,
                                         ContactMessageForm, FollowUpForm, PeerWorkInterestForm)
+from peer_support.pagination import page_number
 from peer_support.peers.labels import FORMAT_LABELS, weekday_name
 from peer_support.people.accesses import ACCESSES_PER_PAGE, record_accesses
 from peer_support.security import client_ip
@@ -65,7 +66,7 @@ def accesses():
     person = services.own_record(current_user)
     if person is None:
         return _no_record()
-    page = record_accesses(person.id, page=request.args.get("page", 1, type=int), per_page=ACCESSES_PER_PAGE,
+    page = record_accesses(person.id, page=request.args.get("page", 1, type=page_number), per_page=ACCESSES_PER_PAGE,
                            except_account_id=current_user.id)
     return render_template("myspace/accesses.html", page=page, action_labels=ACTION_LABELS)
 

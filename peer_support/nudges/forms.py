@@ -11,6 +11,7 @@ from peer_support.nudges.labels import (RULE_TITLES, SCOPE_LABELS, STATUS_FILTER
                                        THRESHOLD_LABELS)
 from peer_support.nudges.services import REASON_MAX
 from peer_support.nudges.thresholds import DEFAULTS
+from peer_support.pagination import MAX_PAGE
 
 MAX_DAYS = 3650
 
@@ -28,7 +29,7 @@ class NudgeFilterForm(FlaskForm):
     unit = SelectField(_l("Unit"), coerce=optional_int, validators=[Optional()])
     scope = SelectField(_l("Whose nudges"), choices=choices(SCOPE_LABELS.items()), default="mine",
                         validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=MAX_PAGE)])
 
 
 class SnoozeForm(FlaskForm):
@@ -58,7 +59,7 @@ class DaysField(IntegerField):
             self.data = int(text)
         except ValueError:
             self.data = None
-            raise ValueError(str(_l("Enter a whole number of days, for example 10.")))
+            raise ValueError(str(_l("Enter a whole number of days, for example 10."))) from None
 
     def pre_validate(self, form):
         # Not a number: that message alone, not the range's as well.

@@ -8,6 +8,7 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import choices, show_form_error
+from peer_support.pagination import page_number
 from peer_support.people import blueprint, services
 from peer_support.people.accesses import ACCESSES_PER_PAGE, record_access_log_view, record_accesses
 from peer_support.people.forms import NewPersonForm, PeopleFilterForm, PersonAccountForm, PersonForm
@@ -66,7 +67,7 @@ def index():
     valid = filters.validate()
     page = services.list_people(current_user, text=filters.q.data if valid else None,
                                 unit_id=filters.unit.data if valid else None,
-                                page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+                                page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE)
     return render_template("people/index.html", page=page, filters=filters)
 
 
@@ -121,7 +122,7 @@ def show(person_id: int):
 def accesses(person_id: int):
     """Who saw this record: the coordinator (the person reads theirs in My space)."""
     person = get_person_or_404(person_id, need="accesses")
-    page = record_accesses(person.id, page=request.args.get("page", 1, type=int), per_page=ACCESSES_PER_PAGE)
+    page = record_accesses(person.id, page=request.args.get("page", 1, type=page_number), per_page=ACCESSES_PER_PAGE)
     record_access_log_view(current_user, person.id, ip=client_ip(), now=utcnow())
     rendered = render_template("people/accesses.html", person=person, page=page, action_labels=ACTION_LABELS)
     db.session.commit()  # after rendering: the commit expires what the page shows

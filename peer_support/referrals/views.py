@@ -8,6 +8,7 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import choices, show_form_error
+from peer_support.pagination import page_number
 from peer_support.peers.labels import FORMAT_LABELS
 from peer_support.peers.services import list_domains
 from peer_support.people import services as people
@@ -162,7 +163,7 @@ def _create_with_new_person():
 
 @blueprint.get("/mine")
 def mine():
-    page = services.my_referrals(current_user, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = services.my_referrals(current_user, page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE)
     return render_template("referrals/mine.html", page=page)
 
 

@@ -12,6 +12,7 @@ from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import ConfirmForm, show_form_error
 from peer_support.feedback.labels import KIND_LABELS, PRIVACY_LABELS, YES_NO_LABELS, bilingual, option_label
+from peer_support.pagination import page_number
 from peer_support.research import blueprint, reading, redactions, studies
 from peer_support.research.forms import RedactionForm
 from peer_support.research.models import AnswerRedaction
@@ -51,7 +52,7 @@ def _response_or_404(form, key: str):
 @blueprint.get("/forms/<int:form_id>/responses")
 def responses(form_id: int):
     form = get_form_or_404(form_id)
-    page = reading.responses_page(form, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = reading.responses_page(form, page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE)
     rendered = render_template("research/responses.html", form=form, page=page, privacy_labels=PRIVACY_LABELS,
                                study=studies.get_study(form.study_id) if form.study_id else None, bilingual=bilingual)
     record("research.responses_view", actor=current_user, object_type="feedback_form", object_id=form.id,

@@ -7,6 +7,7 @@ from peer_support import permissions
 from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
+from peer_support.pagination import page_number
 from peer_support.peers.services import profile_of
 from peer_support.security import client_ip
 from peer_support.supervision import blueprint, debriefs
@@ -30,7 +31,7 @@ def debriefs_index():
     filters = DebriefFilterForm(request.args)
     filters.validate()
     page = debriefs.requests_to_handle(current_user, open_only=filters.show.data != "all",
-                                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+                                       page=request.args.get("page", 1, type=page_number), per_page=PER_PAGE)
     return render_template("supervision/debriefs.html", page=page, filters=filters)
 
 

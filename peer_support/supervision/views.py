@@ -8,6 +8,7 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import show_form_error, choices
+from peer_support.pagination import page_number
 from peer_support.peers.services import get_profile, profile_of
 from peer_support.security import client_ip
 from peer_support.supervision import blueprint, debriefs, services
@@ -48,7 +49,8 @@ def today():
 
 @blueprint.get("/")
 def index():
-    page = services.visible_sessions(current_user, page=request.args.get("page", 1, type=int), per_page=PER_PAGE)
+    page = services.visible_sessions(current_user, page=request.args.get("page", 1, type=page_number),
+                                     per_page=PER_PAGE)
     followed = services.supervised_profiles(current_user)
     statuses = services.supervision_status([p.id for p in followed], today())
     if permissions.is_coordinator(current_user):

@@ -5,6 +5,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from peer_support.forms import choices, optional_int
 from peer_support.triage.labels import CARE_STAGE_LABELS, CLOSE_REASON_LABELS, STATUS_LABELS
+from peer_support.pagination import MAX_PAGE
 
 REASON_LENGTH = Length(max=2000, message=_l("Keep it under %(max)d characters."))
 
@@ -21,7 +22,7 @@ class QueueFilterForm(FlaskForm):
                         choices=choices([("", _l("All stages"))] + list(CARE_STAGE_LABELS.items())))
     older_than = IntegerField(_l("Waiting for more than (days)"), validators=[
         Optional(), NumberRange(0, 3650, _l("Enter a number of days between %(min)s and %(max)s."))])
-    page = IntegerField(validators=[Optional(), NumberRange(1, 100000)])
+    page = IntegerField(validators=[Optional(), NumberRange(1, MAX_PAGE)])
 
 
 class NoteForm(FlaskForm):
