@@ -110,6 +110,9 @@ def _field_errors(form) -> dict:
 
 @blueprint.route("/answer/<token>", methods=["GET", "POST"])
 def answer(token: str):
+    # The signed-in account (if any) first: loading it may commit its session's bookkeeping (security.py), which
+    # would expire the invitation and questions loaded below, mid-view (their relationships do not lazy-load).
+    signed_in = current_user.is_authenticated
     now = utcnow()
     ip = client_ip()
     if _too_many_refusals(ip, now):
@@ -119,7 +122,7 @@ def answer(token: str):
         record(REFUSED_ACTION, actor_label=answering.LINK_ACTOR, ip=ip, now=now, outcome="denied")
         db.session.commit()
         return _unavailable()
-    mine = current_user.is_authenticated and current_user.id in (
+    mine = signed_in and current_user.id in (
         answerable.account.id if answerable.account else None,
         answerable.person.account_id if answerable.person else None)
     return _answer_page(answerable, actor=current_user if mine else None, now=now)

@@ -238,9 +238,25 @@ def test_a_service_user_cannot_answer_someone_elses_invitation(client, make_acco
     sign_in(client, other)
     assert client.get(f"/feedback/mine/{invitation.id}").status_code == 404
     assert client.post(f"/feedback/mine/{invitation.id}", data=GOOD).status_code == 404
-    assert "No questionnaire is waiting" in client.get("/feedback/to-answer", headers={"Accept-Language": "en"}).get_data(
-        as_text=True)
+    waiting = client.get("/feedback/to-answer", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "No questionnaire is waiting" in waiting
     assert responses() == []
+
+
+def test_a_signed_in_person_whose_session_is_due_a_refresh_can_open_a_link(client, make_account):
+    """Found by the load test (tests/load): loading the signed-in account refreshes its session's last_seen_at at
+    most once a minute and commits it; in the middle of the view that expired the questions already loaded."""
+    from peer_support.auth.models import AuthSession
+
+    _form, _invitation, token = invited("care_only")
+    sign_in(client, make_account("service_user"))
+    db.session.execute(sa.update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+    db.session.commit()
+    assert client.get(f"/feedback/answer/{token}").status_code == 200
+    db.session.execute(sa.update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+    db.session.commit()
+    assert client.post(f"/feedback/answer/{token}", data=GOOD).status_code == 302
+    assert len(responses()) == 1
 
 
 def test_a_closed_form_cannot_be_answered(client):
