@@ -170,8 +170,9 @@ def person_invitations(person_id: int):
     choose = ChooseFormForm()
     published = list(db.session.scalars(sa.select(FeedbackForm).where(
         FeedbackForm.status == "published", FeedbackForm.audience == "service_user").order_by(FeedbackForm.id)))
-    choose.form_id.choices = choices([(None, _("Choose…"))] + [(f.id, bilingual(f, "title", locale))
-                                                                for f in published])
+    # The placeholder's value is empty (None would be sent as "None"): HTML requires it of a required list.
+    choose.form_id.choices = choices([("", _("Choose…"))] + [(f.id, bilingual(f, "title", locale))
+                                                              for f in published])
     if choose.validate_on_submit():
         form = next((f for f in published if f.id == choose.form_id.data), None)
         try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +79,13 @@ class LiveServer:
 @pytest.fixture
 def live_server(database, tmp_path):
     """The application, with real CSRF protection, served over HTTP on a free local port."""
+    with running_server(database, tmp_path) as server:
+        yield server
+
+
+@contextmanager
+def running_server(database, tmp_path):
+    """What live_server serves, for fixtures of a wider scope (a whole module's crawl on one database)."""
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database(tmp_path), "WTF_CSRF_ENABLED": True,
                       "OUTBOX_DIR": str(tmp_path / "outbox"), "PHOTO_DIR": str(tmp_path / "photos")})
     server = make_server("127.0.0.1", 0, app, threaded=True)
