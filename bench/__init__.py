@@ -25,7 +25,7 @@ from peer_support import config as settings
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # Raise it whenever the generator changes what it produces: older data sets are then regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 2019
 
 

@@ -403,7 +403,7 @@ class Caseloads:
             elif counts[index] > 1:
                 counts[index], missing = counts[index] - 1, missing + 1
         ahead_ids = {id(a) for a in ahead}
-        for a, (first, days, _), count in zip(self.accompaniments, spans, counts):
+        for a, (first, days, _), count in zip(self.accompaniments, spans, counts, strict=True):
             offsets = sorted(rng.sample(range(days), count) if count <= days else rng.choices(range(days), k=count))
             previous = None
             for offset in offsets:

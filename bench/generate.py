@@ -26,10 +26,13 @@ What it makes at scale 1, "as of" midnight UTC of the day it runs, over the thre
   planned in the next three weeks for most ongoing accompaniments; 5 % group sessions of 2 to 7
   people), with participants, topics, notes, follow-up intentions ("next meeting by" with its date in
   30 % of held meetings), rooms booked without double booking;
-- 100 000 audit entries (sign-ins, record and caseload views, meetings logged, triage steps).
-Not generated yet (issue 9 adds them with their features): feedback forms and responses, research
-consents, the 1 000 000 audit entries of the final scale, nudges (the benchmark's first evaluation
-creates them), sign-in attempts and sessions, uploaded files (certificates, photos).
+- 1 000 000 audit entries (sign-ins, record and caseload views, meetings logged, triage steps);
+- a research study and the three built-in feedback forms, with 98 918 responses (bench/feedback_data.py):
+  33 818 at the end of an accompaniment (every closed accompaniment whose answer falls before the "as of"
+  instant; consents in force, withdrawn, none), 64 700 anonymous after meetings, one per staff account; their
+  invitations and 750 098 answers.
+Not generated: nudges (the benchmark's first evaluation creates them), sign-in attempts and sessions,
+uploaded files (certificates, photos).
 
 --scale S multiplies the people, referrals, meetings and audit entries (not the workers, staff, units)
 and writes another data set (bench/data/large-xS.*): comparing statement counts between two scales
@@ -56,6 +59,7 @@ import peer_support.models as m
 from bench import (GENERATOR_VERSION, SEED, bench_app, data_name, database_url, is_sqlite, marker_path,
                    read_marker, write_marker)
 from bench.caseloads import Caseloads, scaled
+from bench.feedback_data import FeedbackRows, make_forms
 from peer_support import PROJECT_ROOT
 from peer_support.auth.passwords import hash_password
 from peer_support.demo import DEFAULT_PASSWORD, DOMAIN, FIRST_NAMES, LARGE_EXTRA_UNITS, LAST_NAMES, UNITS
@@ -79,7 +83,7 @@ COUNTS = {"coordinator": 4, "staff": 400, "peer_worker": 210, "researcher": 6}
 SUPERVISORS = 20
 ON_LEAVE, LEFT = 8, 6
 SERVICE_USER_ACCOUNTS = 3_000
-AUDIT_ENTRIES = 100_000
+AUDIT_ENTRIES = 1_000_000
 AUDIT_ACTIONS = {"auth.login": 30, "people.view": 15, "caseload.view": 12, "meetings.quick_log": 10,
                  "referrals.view": 6, "triage.view": 5, "meetings.hold": 5, "meetings.view": 4, "triage.propose": 3,
                  "triage.accept": 3, "triage.start": 2, "triage.close": 2, "calendars.week_view": 2,
@@ -193,6 +197,21 @@ class Generator:
             self.insert(meeting_topic_link, c.topic_rows())
         with self.connection.begin():
             self.insert(m.AuditEntry.__table__, self.audit_rows())
+        self.insert_feedback()
+
+    def insert_feedback(self) -> None:
+        """The study and forms through the services (their own session, committed), then the responses."""
+        if self.connection.dialect.name == "postgresql":
+            with self.connection.begin():  # the services below take ids from the sequences
+                advance_sequences(self.connection)
+        forms = make_forms(self.world)
+        staff = sorted({account for accounts in self.world.staff_by_unit.values() for account in accounts})
+        rows = FeedbackRows(self.world, self.caseloads, forms, staff)
+        with self.connection.begin():
+            self.insert(m.ResearchConsent.__table__, rows.consents)
+            self.insert(m.FeedbackInvitation.__table__, rows.invitations)
+            self.insert(m.FeedbackResponse.__table__, rows.responses)
+            self.insert(m.FeedbackAnswer.__table__, rows.answers)
 
     # --- the programme: units, accounts, workers, rooms ----------------------------------------------
 
@@ -203,7 +222,8 @@ class Generator:
         world.domain_ids = list(range(1, len(DOMAINS) + 1))
         world.topic_ids = list(range(1, len(TOPICS) + 1))
         # Staff and workers spread over the units in proportion to the people each unit has.
-        by_size = [unit_id for unit_id, weight in zip(world.unit_ids, world.unit_weights) for _ in range(weight)]
+        by_size = [unit_id for unit_id, weight in zip(world.unit_ids, world.unit_weights, strict=True)
+                   for _ in range(weight)]
         for role, count in COUNTS.items():
             for number in range(1, count + 1):
                 account_id = self.add_account(role, number)
@@ -256,12 +276,14 @@ class Generator:
                 rng.choice(["doctor", "nurse", "nurse", "psychologist", "social_worker", "other"])
         created = world.start - rng.randint(1, 400) * DAY if role != "service_user" else \
             self.moment(world.start, world.as_of)
-        world.accounts.append({
+        account = {
             "id": account_id, "email": email, "name": name, "role": role, "profession": profession,
             "locale": rng.choice([None, None, None, "fr", "en"]), "password_hash": self.password_hash,
-            "must_change_password": False, "is_active": True, "created_at": created, "updated_at": created,
+            "must_change_password": False,  # nosec B105 # a flag named after the password, not a password
+            "is_active": True, "created_at": created, "updated_at": created,
             "password_changed_at": created, "last_login_at": self.moment(world.as_of - 30 * DAY, world.as_of),
-            "deactivated_at": None})
+            "deactivated_at": None}
+        world.accounts.append(account)
         return account_id
 
     def insert_programme(self) -> None:
@@ -505,13 +527,41 @@ def row_counts() -> dict[str, int]:
                 for table in sorted(db.metadata.sorted_tables, key=lambda t: t.name)}
 
 
-def finish_postgresql(connection) -> None:
-    """Sequences past the ids given explicitly, and fresh planner statistics."""
+def advance_sequences(connection) -> None:
+    """PostgreSQL: each id sequence past the ids given explicitly (none yet: the next id is 1)."""
     for table in db.metadata.sorted_tables:
         if "id" in table.c and len(table.primary_key.columns) == 1 and table.c.id.primary_key:
-            connection.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT MAX(id) FROM {table.name}))")
+            following = sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1).scalar_subquery()
+            connection.execute(sa.select(sa.func.setval(sa.func.pg_get_serial_sequence(table.name, "id"), following,
+                                                        False)))
+
+
+def finish_postgresql(connection) -> None:
+    """Sequences past the ids given explicitly, and fresh planner statistics."""
+    advance_sequences(connection)
     connection.exec_driver_sql("ANALYZE")
+
+
+def populate(*, seed: int, password: str, as_of: datetime, scale: float = 1, fast: bool = False) -> World:
+    """Insert the data set into the app's (migrated, empty) database; returns what was planned.
+
+    `fast`: on SQLite, no fsync while generating (the bench's throw-away file; never for a demo a person uses).
+    `flask demo-data --size large` calls this too: the large demo is the benchmark scale."""
+    world = World(rng=random.Random(seed), as_of=as_of,  # nosec B311 # seeded on purpose: reproducible data
+                  zone=ZoneInfo(current_app.config["PEER_SUPPORT_TIMEZONE"]), scale=scale)
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite and fast:
+            raw = connection.connection.driver_connection  # outside any transaction: pragmas apply now
+            raw.execute("PRAGMA synchronous = OFF")
+            raw.execute("PRAGMA cache_size = -262144")
+        Generator(connection, world, hash_password(password)).run()
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            with connection.begin():
+                finish_postgresql(connection)
+    return world
 
 
 def generate(url: str, scale: float) -> dict:
@@ -519,21 +569,9 @@ def generate(url: str, scale: float) -> dict:
     started = clock.perf_counter()
     upgrade()
     as_of = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    world = World(rng=random.Random(SEED), as_of=as_of, zone=ZoneInfo(current_app.config["PEER_SUPPORT_TIMEZONE"]),
-                  scale=scale)
     print(f"generating {data_name(scale)} as of {as_of.isoformat()} into {db.engine.url.render_as_string()}",
           flush=True)
-    with db.engine.connect() as connection:
-        if is_sqlite(url):
-            raw = connection.connection.driver_connection  # outside any transaction: pragmas apply now
-            raw.execute("PRAGMA synchronous = OFF")
-            raw.execute("PRAGMA cache_size = -262144")
-        Generator(connection, world, hash_password(DEFAULT_PASSWORD)).run()
-        if is_sqlite(url):
-            connection.connection.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            with connection.begin():
-                finish_postgresql(connection)
+    populate(seed=SEED, password=DEFAULT_PASSWORD, as_of=as_of, scale=scale, fast=is_sqlite(url))
     seconds = clock.perf_counter() - started
     counts = row_counts()
     print(f"generated {sum(counts.values()):,} rows in {seconds:.0f} s", flush=True)

@@ -41,6 +41,8 @@ import sqlalchemy as sa
 from flask import url_for
 
 from bench import DATA_DIR, bench_app, data_name, database_url, is_sqlite, read_marker
+from bench.exports import measure_backup, measure_exports
+from bench.served import measure_served
 from peer_support import PROJECT_ROOT
 from peer_support.demo import DEFAULT_PASSWORD
 from peer_support.extensions import db
@@ -48,6 +50,7 @@ from peer_support.extensions import db
 WARM_UPS = 3
 REQUESTS = 30
 COORDINATOR = "coordination@demo.example.org"
+RESEARCHER = "researcher.00001@demo.example.org"
 BENCHMARKS = PROJECT_ROOT / "BENCHMARKS.md"
 PAGE_TARGET_MS = 150
 PAGE_TARGETS_MS = {"Dashboard": 300}  # issue 8; every other page: PAGE_TARGET_MS
@@ -203,11 +206,14 @@ def subjects(as_of: datetime) -> dict:
     caseload = db.session.scalar(sa.select(sa.func.count(Referral.id)).where(
         Referral.peer_profile_id == profile_id, Referral.status.in_(("accepted", "active", "on_hold"))))
     db.session.remove()
+    from bench.exports import forms_by_template
+
+    forms = {key: form_id for key, (form_id, count) in forms_by_template().items()}
     # The dashboard's period: the 12 months to the last full day of data (the day before "as of").
     last_day = local_date(as_of) - timedelta(days=1)
     first_day = date(last_day.year - 1, last_day.month, 1) + timedelta(days=32)
     return {"profile_id": profile_id, "worker_email": email, "person_id": person_id, "caseload": caseload,
-            "week": local_date(as_of).isoformat(), "period": (first_day.replace(day=1), last_day)}
+            "week": local_date(as_of).isoformat(), "period": (first_day.replace(day=1), last_day), "forms": forms}
 
 
 def measure_pages(app, engine, who: dict) -> list[dict]:
@@ -222,9 +228,16 @@ def measure_pages(app, engine, who: dict) -> list[dict]:
                                                  ends_on=who["period"][1].isoformat())),
             ("Caseload", "peer worker", url_for("caseload.index")),
             ("Week", "peer worker", url_for("calendars.worker_week", profile_id=who["profile_id"], week=who["week"])),
+            ("Notifications", "peer worker", url_for("nudges.index")),
+            ("Who saw this record", "coordinator", url_for("people.accesses", person_id=who["person_id"])),
         ]
+        closing = who["forms"].get("end_of_accompaniment")
+        if closing:
+            pages += [("Feedback results", "coordinator", url_for("feedback.results_page", form_id=closing)),
+                      ("Research answers", "researcher", url_for("research.responses", form_id=closing))]
     clients = {"coordinator": signed_in_client(app, COORDINATOR),
-               "peer worker": signed_in_client(app, who["worker_email"])}
+               "peer worker": signed_in_client(app, who["worker_email"]),
+               "researcher": signed_in_client(app, RESEARCHER)}
     results = []
     for name, role, url in pages:
         client = clients[role]
@@ -281,7 +294,8 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")  # a narrow no-break space between thousands
 
 
-def report(*, engine: str, machine_rows, marker: dict, copy_seconds: float, nudges, snapshot, pages, who) -> str:
+def report(*, engine: str, machine_rows, marker: dict, copy_seconds: float, nudges, snapshot, pages, who, served,
+           exported, backup) -> str:
     now = datetime.now(timezone.utc)
     lines = [f"## {engine}", "",
              f"Run on {now:%Y-%m-%d %H:%M} UTC by `make bench` (bench/run.py). One run on one machine: compare "
@@ -330,7 +344,51 @@ def report(*, engine: str, machine_rows, marker: dict, copy_seconds: float, nudg
         flag = " ⚠" if r["p95"] > PAGE_TARGETS_MS.get(r["page"], PAGE_TARGET_MS) else ""
         lines.append(f"| {r['page']} | {r['role']} | `{r['url']}` | {r['p50']:.1f} ms | {r['p95']:.1f} ms{flag} "
                      f"| {r['p99']:.1f} ms | {r['statements']} |")
+    lines += served_section(served) + exports_section(exported, backup, engine)
     return "\n".join(lines) + "\n"
+
+
+def served_section(served: dict) -> list[str]:
+    lines = ["", "### Pages through gunicorn", "",
+             f"`gunicorn --workers {served['workers']}` (sync workers) on loopback, serving bench/served.py's app: one "
+             f"client, {REQUESTS} timed requests per page after 3 warm-ups, a new connection each (network, WSGI and "
+             "the worker's own process included).", "",
+             "| page | p50 | p95 | p99 |", "|---|---:|---:|---:|"]
+    lines += [f"| {r['page']} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['p99']:.1f} ms |" for r in served["pages"]]
+    flag = "" if served["ratio"] >= 0.25 else " ⚠"
+    lines += ["", f"Throughput, same gunicorn in the same run, {served['clients']} concurrent clients for "
+              f"{served['seconds']} s each: a constant page rendered by Jinja (no sign-in check, no database) "
+              f"{served['constant']:.0f} requests/s; the busiest worker's caseload {served['caseload']:.0f} "
+              f"requests/s; **ratio {served['ratio']:.2f}**{flag} (target ≥ 0.25); {served['failures']} "
+              "responses other than 200."]
+    return lines
+
+
+def exports_section(exported: list[dict], backup: dict, engine: str) -> list[str]:
+    lines = ["", "### Exports", "",
+             "Each export in a process of its own (bench/probe.py): time, the process's peak resident memory, and the "
+             "export's own share of it (the peak minus the resident memory just before the export, the app loaded). "
+             "Target: flat memory, ≤ 200 MB.", "",
+             "| export | responses | time | peak memory | export's own | size | rows |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in exported:
+        if r.get("missing"):
+            lines.append(f"| {r['export']} | no such form in the data set | | | | | |")
+            continue
+        flag = " ⚠" if r["peak_mb"] > 200 else ""
+        responses = number(r["responses"]) if r["responses"] is not None else "—"
+        lines.append(f"| {r['export']} | {responses} | {r['seconds']:.2f} s | {r['peak_mb']:.0f} MB{flag} | "
+                     f"{r['own_mb']:.0f} MB | {number(r['bytes'])} bytes | {number(r['rows'])} |")
+    lines += ["", "### Online backup", ""]
+    if engine == "SQLite":
+        lines += [f"`flask backup`'s service (SQLite's online backup API, then its own check of the copy): "
+                  f"{backup['seconds']:.1f} s for {number(backup['bytes'])} bytes, {backup['tables']} tables. "
+                  f"`PRAGMA integrity_check` on the copy again: **{backup['integrity']}** in "
+                  f"{backup['integrity_seconds']:.1f} s."]
+    else:
+        lines += [f"`flask backup`'s service (pg_dump -Fc, then restored into a scratch database to verify it): "
+                  f"{backup['seconds']:.1f} s for {number(backup['bytes'])} bytes, {backup['tables']} tables."]
+    return lines
 
 
 def write_benchmarks(engine_key: str, section: str) -> None:
@@ -369,12 +427,16 @@ def main(argv=None) -> int:
         snapshot = measure_snapshot(app, engine, as_of)
         pages = measure_pages(app, engine, who)
         engine.dispose()
+        served = measure_served(copy_url, pages, {"coordinator": COORDINATOR, "peer worker": who["worker_email"],
+                                                  "researcher": RESEARCHER}, DEFAULT_PASSWORD, percentile)
+        exported = measure_exports(app, copy_url, who)
+        backup = measure_backup(app, copy_url)
     finally:
         drop_copy(copy_url)
     engine_key = "sqlite" if is_sqlite(url) else "postgresql"
     section = report(engine="SQLite" if engine_key == "sqlite" else "PostgreSQL", machine_rows=machine_rows,
                      marker=marker, copy_seconds=copy_seconds, nudges=nudges, snapshot=snapshot, pages=pages,
-                     who=who)
+                     who=who, served=served, exported=exported, backup=backup)
     print()
     print(section)
     if args.scale == 1:

@@ -88,3 +88,41 @@ def test_commands_speak_the_sites_default_language(app, app_config):
     result = app.test_cli_runner().invoke(args=["create-user", "a@example.org", "--role", "researcher",
                                                 "--name", "A", "--password-stdin"], input="court\n")
     assert result.exit_code == 1 and "au moins 12 caractères" in result.output
+
+
+def test_demo_data_large_is_the_benchmark_generator_and_gives_a_usable_site(app, client, monkeypatch):
+    """`--size large` runs bench/generate.py's generator (at a two-hundredth of its scale here, for time): every
+    role can sign in with the password given, the pages answer, the data spans people, meetings and feedback."""
+    import bench.generate as generator
+    from peer_support.feedback.models import FeedbackResponse
+    from peer_support.meetings.models import Meeting
+    from peer_support.people.models import ServiceUser
+    from tests.conftest import sign_in
+
+    full_scale = generator.populate
+    monkeypatch.setattr(generator, "populate", lambda **options: full_scale(**options, scale=0.005))
+    result = app.test_cli_runner().invoke(args=["demo-data", "--size", "large", "--password", "demo password 2026"])
+    assert result.exit_code == 0, result.output
+    printed = dict(line.split(" ", 1) for line in result.stdout.strip().splitlines())
+    assert set(printed) == set(ROLES)
+    assert printed["coordinator"].startswith("coordination@demo.example.org (and 3 more coordinator accounts")
+
+    def count(model):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+    assert count(ServiceUser) == 250 and count(Meeting) == 2_500 and count(FeedbackResponse) > 0
+    assert count(AuditEntry) >= 5_000
+    for role, line in printed.items():
+        email = line.split(" ")[0]
+        assert sign_in(client, email, "demo password 2026").status_code == 302, role
+        assert client.get("/").status_code == 200, role
+    sign_in(client, "coordination@demo.example.org", "demo password 2026")
+    for page in ("/triage/", "/peers/roster", "/reports/", "/caseload/?worker=1"):
+        assert client.get(page).status_code == 200, page
+
+
+def test_demo_data_large_refuses_a_database_with_accounts(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo-data"])
+    result = runner.invoke(args=["demo-data", "--size", "large"])
+    assert result.exit_code == 1 and "empty database" in result.output

@@ -41,13 +41,15 @@ class CaseloadRow:
         return (now - self.referral.accepted_at).days if self.referral.accepted_at else None
 
 
-def _meeting_times(profile_id: int, *, statuses: tuple[str, ...], aggregate, after: datetime | None = None):
-    """Per person, the first or last start of this worker's meetings in these statuses they took part in."""
+def _meeting_times(profile_id: int, people, *, statuses: tuple[str, ...], aggregate, after: datetime | None = None):
+    """Per person of `people` (a subquery of ids), the first or last start of this worker's meetings in these
+    statuses they took part in. Only the people listed: a worker's years of meetings with people whose
+    accompaniment closed long ago are not aggregated for nothing."""
     query = (sa.select(MeetingParticipant.service_user_id.label("person_id"),
                        aggregate(Meeting.starts_at).label("at"))
              .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
              .where(Meeting.peer_profile_id == profile_id, Meeting.status.in_(statuses),
-                    MeetingParticipant.status.in_(TOOK_PART))
+                    MeetingParticipant.status.in_(TOOK_PART), MeetingParticipant.service_user_id.in_(people))
              .group_by(MeetingParticipant.service_user_id))
     if after is not None:
         query = query.where(Meeting.starts_at >= after)
@@ -57,11 +59,12 @@ def _meeting_times(profile_id: int, *, statuses: tuple[str, ...], aggregate, aft
 def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", descending: bool = False,
              status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the worker's accompaniments, sorted; two queries whatever the caseload size."""
-    last = _meeting_times(profile_id, statuses=("held",), aggregate=sa.func.max)
-    upcoming = _meeting_times(profile_id, statuses=("planned",), aggregate=sa.func.min, after=now)
     statuses = (status,) if status in CASELOAD_PAGE_STATUSES else CASELOAD_PAGE_STATUSES
     where = (Referral.peer_profile_id == profile_id, Referral.status.in_(statuses),
              Referral.service_user_id.is_not(None))
+    people = sa.select(Referral.service_user_id).where(*where)
+    last = _meeting_times(profile_id, people, statuses=("held",), aggregate=sa.func.max)
+    upcoming = _meeting_times(profile_id, people, statuses=("planned",), aggregate=sa.func.min, after=now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where))
     order = {
         "name": ServiceUser.display_name,

@@ -132,6 +132,9 @@ def test_constant_number_of_statements_at_5_and_500_people(app, client, worker, 
     add_people(5)
     small = statements_for_get(client, "/caseload/")
     add_people(495)
+    # Adding 495 people may take longer than the sign-in session's "last seen" resolution on a loaded machine:
+    # one request first, so the bookkeeping write it may do is not counted as the page's.
+    client.get("/caseload/")
     large = statements_for_get(client, "/caseload/?sort=next_meeting&page=3")
     assert small == large
 

@@ -1,0 +1,171 @@
+"""The main pages through gunicorn, and the caseload's throughput against a constant page, in one run.
+
+`app` here is what gunicorn serves for the bench (`gunicorn bench.served:app`, BENCH_DATABASE_URL set): the
+application as bench_app builds it, plus one endpoint, /bench/constant, that renders a constant page through
+Jinja and does nothing else (public: no sign-in, no database). Both endpoints are served by the same gunicorn
+configuration in the same run, so their ratio holds on a noisy machine (issue 9's target: caseload / constant
+≥ 0.25).
+
+The clients are threads of this process speaking HTTP/1.1 over loopback, one connection per request (gunicorn's
+sync workers close each one), signed in once through the login form.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess  # nosec B404 # starts gunicorn from our own virtualenv, no shell
+import sys
+import tempfile
+import threading
+import time
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from peer_support import PROJECT_ROOT
+
+WORKERS = 4
+CLIENTS = 8
+THROUGHPUT_SECONDS = 10
+REQUESTS = 30
+CONSTANT_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head>"
+                 "<body><main><h1>{{ title }}</h1><p>A constant page for the benchmark.</p></main></body></html>")
+
+
+def _bench_application():
+    from flask import render_template_string
+
+    from bench import bench_app
+    from peer_support import permissions
+
+    application = bench_app(os.environ["BENCH_DATABASE_URL"])
+    application.add_url_rule("/bench/constant", "bench_constant",
+                             lambda: render_template_string(CONSTANT_PAGE, title="Constant"))
+    permissions.PUBLIC_ENDPOINTS = permissions.PUBLIC_ENDPOINTS | {"bench_constant"}
+    return application
+
+
+app = _bench_application() if os.environ.get("BENCH_DATABASE_URL") else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, *, cookie: str | None = None, body: str | None = None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Cookie": cookie} if cookie else {}
+    if body is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response
+    finally:
+        connection.close()
+
+
+def sign_in(port: int, email: str, password: str) -> str:
+    response = request(port, "POST", "/login", body=urlencode({"email": email, "password": password}))
+    if response.status != 302:
+        raise RuntimeError(f"could not sign in as {email} through gunicorn (status {response.status})")
+    cookie = SimpleCookie()
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookie.load(header)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in cookie.items())
+
+
+class Gunicorn:
+    def __init__(self, url: str):
+        self.port = free_port()
+        self.log = Path(tempfile.gettempdir()) / f"bench-gunicorn-{self.port}.log"
+        env = {**os.environ, "BENCH_DATABASE_URL": url, "PEER_SUPPORT_ENV": "production"}
+        env.pop("DATABASE_URL", None)
+        self.process = subprocess.Popen(  # nosec B603 # fixed argument list, no shell
+            [str(Path(sys.executable).with_name("gunicorn")), "--workers", str(WORKERS), "--bind",
+             f"127.0.0.1:{self.port}", "bench.served:app"], cwd=PROJECT_ROOT, env=env,
+            stdout=subprocess.DEVNULL, stderr=self.log.open("w"))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if request(self.port, "GET", "/bench/constant").status == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            self.stop()
+            raise RuntimeError(f"gunicorn did not answer in 60 s; see {self.log}")
+        for _ in range(WORKERS * 3):  # every worker has loaded the app before anything is timed
+            request(self.port, "GET", "/bench/constant")
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def throughput(port: int, path: str, cookie: str | None) -> tuple[float, int]:
+    """Requests per second answered 200 by CLIENTS threads during THROUGHPUT_SECONDS; and the failures."""
+    counts, failures = [0] * CLIENTS, [0] * CLIENTS
+    stop_at = time.monotonic() + THROUGHPUT_SECONDS
+
+    def client(number: int) -> None:
+        while time.monotonic() < stop_at:
+            if request(port, "GET", path, cookie=cookie).status == 200:
+                counts[number] += 1
+            else:
+                failures[number] += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.monotonic() - started), sum(failures)
+
+
+def latencies(port: int, path: str, cookie: str) -> list[float]:
+    times = []
+    for _ in range(3):
+        request(port, "GET", path, cookie=cookie)
+    for _ in range(REQUESTS):
+        started = time.perf_counter()
+        response = request(port, "GET", path, cookie=cookie)
+        times.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"{path} answered {response.status} through gunicorn")
+    return times
+
+
+def measure_served(url: str, pages: list[dict], emails: dict[str, str], password: str, percentile) -> dict:
+    """p50/p95/p99 of each page through gunicorn (one client), then the throughput of the caseload and of the
+    constant page (CLIENTS clients each)."""
+    server = Gunicorn(url)
+    try:
+        cookies = {role: sign_in(server.port, email, password) for role, email in emails.items()}
+        served = []
+        for page in pages:
+            times = latencies(server.port, page["url"], cookies[page["role"]])
+            served.append({"page": page["page"], "p50": percentile(times, 0.5) * 1000,
+                           "p95": percentile(times, 0.95) * 1000, "p99": percentile(times, 0.99) * 1000})
+            print(f"gunicorn {page['page']:<20} p50 {served[-1]['p50']:7.1f} ms  p95 {served[-1]['p95']:7.1f} ms",
+                  flush=True)
+        caseload = next(page for page in pages if page["page"] == "Caseload")
+        constant_rate, constant_failures = throughput(server.port, "/bench/constant", cookies[caseload["role"]])
+        caseload_rate, caseload_failures = throughput(server.port, caseload["url"], cookies[caseload["role"]])
+        print(f"throughput: constant page {constant_rate:.1f}/s, caseload {caseload_rate:.1f}/s, ratio "
+              f"{caseload_rate / constant_rate:.2f}", flush=True)
+    finally:
+        server.stop()
+    return {"pages": served, "constant": constant_rate, "caseload": caseload_rate,
+            "ratio": caseload_rate / constant_rate, "failures": constant_failures + caseload_failures,
+            "workers": WORKERS, "clients": CLIENTS, "seconds": THROUGHPUT_SECONDS}
