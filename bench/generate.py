@@ -147,6 +147,7 @@ class Generator:
         self.world = world
         self.rng = world.rng
         self.password_hash = password_hash
+        self.password_change_due = False  # demo accounts sign in with the password given, no change asked
         self.caseloads = Caseloads(world)
         self.rooms: list[dict] = []
         self.qualification_ids = [i for i, spec in enumerate(CATALOGUE, 1) if spec[0] == "initial_qualification"]
@@ -279,7 +280,7 @@ class Generator:
         account = {
             "id": account_id, "email": email, "name": name, "role": role, "profession": profession,
             "locale": rng.choice([None, None, None, "fr", "en"]), "password_hash": self.password_hash,
-            "must_change_password": False,  # nosec B105 # a flag named after the password, not a password
+            "must_change_password": self.password_change_due,
             "is_active": True, "created_at": created, "updated_at": created,
             "password_changed_at": created, "last_login_at": self.moment(world.as_of - 30 * DAY, world.as_of),
             "deactivated_at": None}

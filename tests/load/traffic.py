@@ -40,7 +40,7 @@ class Form:
 
 
 class _Forms(HTMLParser):
-    """The forms of a page: their action, hidden inputs and the options of their selects."""
+    """The forms of a page: their action, hidden inputs and the options of their selects and radio buttons."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -55,6 +55,9 @@ class _Forms(HTMLParser):
             return
         elif tag == "input" and attributes.get("name") and attributes.get("type") == "hidden":
             self.forms[-1].fields[attributes["name"]] = attributes.get("value") or ""
+        elif tag == "input" and attributes.get("type") == "radio" and attributes.get("value"):
+            # A choice offered as radio buttons (the triage page's "Propose to" table).
+            self.forms[-1].options.setdefault(attributes.get("name"), []).append(attributes["value"])
         elif tag == "select":
             self._select = attributes.get("name")
             self.forms[-1].options.setdefault(self._select, [])
