@@ -13,6 +13,7 @@ from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.myspace import invitations
 from peer_support.people.models import AccountInvitation, ServiceUser
+from peer_support.timezones import local_date
 from peer_support.units.models import account_unit
 from tests.conftest import PASSWORD, sign_in
 from tests.helpers import audit_entries, has_field_error
@@ -100,7 +101,7 @@ def test_french_speakers_get_the_mail_in_french(app, make_account, person, outbo
     db.session.commit()
     invitation = _invite(make_account("coordinator", locale="en"), person)
     with force_locale("fr"):
-        french_date = format_date(invitation.expires_at.date(), "long")
+        french_date = format_date(local_date(invitation.expires_at), "long")  # the site's day, not UTC's
     assert french_date in outbox()[0].get_content()  # dates (and, once translated, words) in French
 
 
