@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -44,6 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def _reads_first() -> bool:
+    """GET and HEAD requests read first and write at most their traces (see db.configure_engine)."""
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 def _init_extensions(app: Flask) -> None:
     from peer_support.i18n import register_template_filters, select_locale, select_timezone
 
@@ -53,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     db = extensions.db
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        configure_engine(db.engine, busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"], reads_first=_reads_first)
         dispose_after_fork(db.engine)
     extensions.migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)

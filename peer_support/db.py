@@ -58,13 +58,21 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def configure_engine(engine, *, busy_timeout_ms: int) -> None:
+def configure_engine(engine, *, busy_timeout_ms: int, reads_first=lambda: False) -> None:
     """Tune SQLite as the design asks; PostgreSQL needs nothing here.
 
-    pysqlite's own transaction handling is switched off so that every
-    transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads
-    and then writes fails with "database is locked" under concurrency, whatever
-    the busy timeout, because SQLite cannot upgrade its read snapshot.
+    pysqlite's own transaction handling is switched off so that we choose how
+    each transaction starts. A deferred transaction that reads and then writes
+    fails with "database is locked" under concurrency, whatever the busy
+    timeout, because SQLite cannot upgrade a stale read snapshot; so a
+    transaction starts with BEGIN IMMEDIATE (the write lock, held to the end),
+    except when `reads_first()` says it belongs to a page that reads and writes
+    at most an audit entry or a last-seen time at the end (GET requests). Those
+    start deferred, and so read alongside each other and alongside a writer
+    (WAL); their first write statement ends the read snapshot and continues in
+    a new BEGIN IMMEDIATE transaction. What such a page writes therefore must
+    not depend on what it read being still current: a GET changes nothing but
+    its own traces (HTTP's "safe" methods).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -82,7 +90,37 @@ def configure_engine(engine, *, busy_timeout_ms: int) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = bool(reads_first())
+        connection.info[_READING] = deferred
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection, cursor, statement, parameters, context, executemany):
+        if connection.info.get(_READING) and _writes(statement, context):
+            _take_write_lock(connection, cursor)
+
+    @sa.event.listens_for(engine, "savepoint")
+    def _before_savepoint(connection, name):
+        # A savepoint announces writes, and a write lock cannot be taken inside one.
+        if connection.info.get(_READING):
+            _take_write_lock(connection, connection.connection.cursor())
+
+
+_READING = "peer_support.reading"  # key in Connection.info: the transaction is still a deferred read
+_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _writes(statement: str, context) -> bool:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        return True
+    return statement.lstrip().upper().startswith(_WRITE_VERBS)
+
+
+def _take_write_lock(connection, cursor) -> None:
+    """End the read snapshot and start a write transaction in its place."""
+    connection.info[_READING] = False
+    cursor.execute("COMMIT")
+    cursor.execute("BEGIN IMMEDIATE")
 
 
 def dispose_after_fork(engine) -> None:

@@ -1,5 +1,7 @@
 """The UTC column type and the SQLite tuning of DESIGN.md §3."""
+import sqlite3
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -68,6 +70,85 @@ def test_concurrent_read_then_write_transactions_do_not_fail(app):
                 db.session.remove()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert db.session.scalar(sa.text("SELECT count(*) FROM audit_entry WHERE action = 'test.concurrent'")) == 4
+
+
+def _sqlite_file(app) -> str:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite-specific: PostgreSQL's transactions need no choice of lock")
+    return db.engine.url.database
+
+
+def test_a_get_request_reads_while_another_process_writes(app):
+    """GET pages start deferred: they read beside a writer's open transaction instead of
+    queueing behind it; their own trace (an audit entry) is written once the writer is done,
+    although that writer changed the database after the page's snapshot."""
+    writer = sqlite3.connect(_sqlite_file(app), isolation_level=None, timeout=15, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO audit_entry (at, action, outcome) VALUES ('2026-12-01 10:00:00', 'test.writer', "
+                   "'success')")
+    with app.test_request_context("/", method="GET"):
+        seen = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry"))  # does not wait for the writer
+        record("test.reader", actor_label=f"saw {seen}")
+        released = threading.Event()
+
+        def finish_writing():
+            time.sleep(0.5)
+            released.set()
+            writer.execute("COMMIT")
+
+        other = threading.Thread(target=finish_writing)
+        other.start()
+        db.session.commit()  # waits for the writer's lock, then succeeds
+        assert released.is_set()
+        other.join()
+        db.session.remove()
+    writer.close()
+    actions = db.session.scalars(sa.text("SELECT action FROM audit_entry ORDER BY id")).all()
+    assert actions == ["test.writer", "test.reader"] and seen == 0
+
+
+def test_a_post_request_takes_the_write_lock_before_reading(app):
+    """Anything else (a form posted, a job, a command) reads and writes under one write lock."""
+    _sqlite_file(app)
+    with app.test_request_context("/", method="POST"):
+        db.session.scalar(sa.text("SELECT 1"))
+        probe = sqlite3.connect(_sqlite_file(app), isolation_level=None, timeout=0)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            probe.execute("BEGIN IMMEDIATE")
+        probe.close()
+        db.session.rollback()
+    with app.test_request_context("/", method="GET"):
+        db.session.scalar(sa.text("SELECT 1"))
+        probe = sqlite3.connect(_sqlite_file(app), isolation_level=None, timeout=0)
+        probe.execute("BEGIN IMMEDIATE")  # a page that only reads holds no lock
+        probe.execute("ROLLBACK")
+        probe.close()
+        db.session.rollback()
+
+
+def test_concurrent_get_requests_that_read_then_write_their_trace_all_succeed(app):
+    barrier = threading.Barrier(4)
+    errors = []
+
+    def page(n):
+        with app.test_request_context("/", method="GET"):
+            try:
+                barrier.wait()
+                count = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry"))
+                record("test.concurrent", actor_label=f"page {n} saw {count}")
+                db.session.commit()
+            except Exception as error:  # collected and reported below
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=page, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
