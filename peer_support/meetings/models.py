@@ -61,6 +61,9 @@ class Meeting(db.Model):
         sa.CheckConstraint("place_kind != 'room' OR room_id IS NOT NULL", name="room"),
         sa.CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity"),
         sa.Index("ix_meeting_peer_starts", "peer_profile_id", "starts_at"),
+        # A worker's meetings in one status by time, read from the index alone: the next planned meeting of each
+        # person on the caseload page (without it, every future meeting's row is read to check its status).
+        sa.Index("ix_meeting_peer_status_starts", "peer_profile_id", "status", "starts_at"),
         # Room bookings: overlap checks look up a room's meetings by time.
         sa.Index("ix_meeting_room_starts", "room_id", "starts_at"),
     )

@@ -41,13 +41,13 @@ def fold(word: str) -> str:
 
 def name_words(names: Iterable[str | None]) -> frozenset[str]:
     """Every maskable word of these names, folded."""
-    words = set()
+    # Tens of thousands of names share far fewer words (first names, family names): each is folded once.
+    raw_words = set()
     for name in names:
-        for word in _WORD.findall(name or ""):
-            folded = fold(word)
-            if len(folded) >= 3 and folded not in _PARTICLES and not folded.isdigit():
-                words.add(folded)
-    return frozenset(words)
+        raw_words.update(_WORD.findall(name or ""))
+    folded_words = (fold(word) for word in raw_words)
+    return frozenset(word for word in folded_words
+                     if len(word) >= 3 and word not in _PARTICLES and not word.isdigit())
 
 
 def known_name_words(session) -> frozenset[str]:
