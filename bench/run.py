@@ -335,7 +335,8 @@ def report(*, engine: str, machine_rows, marker: dict, copy_seconds: float, nudg
     lines += ["", "### Pages, in process", "",
               f"Flask test client, {WARM_UPS} warm-up requests then {REQUESTS} timed ones per page; nearest-rank "
               f"percentiles; statements per request (on SQLite they include the BEGIN that opens each "
-              f"transaction; a page's own audit entry is written after a COMMIT and a BEGIN IMMEDIATE, not counted). Peer worker: the busiest ({who['worker_email']}, "
+              f"transaction; a page's own audit entry is written after a COMMIT and a BEGIN IMMEDIATE, "
+              f"not counted). Peer worker: the busiest ({who['worker_email']}, "
               f"{who['caseload']} people in their caseload). Target: p95 ≤ {PAGE_TARGET_MS} ms "
               f"(the dashboard: ≤ {PAGE_TARGETS_MS['Dashboard']} ms, period {who['period'][0]} to "
               f"{who['period'][1]}).", "",
