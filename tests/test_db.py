@@ -132,6 +132,24 @@ def test_a_post_request_takes_the_write_lock_before_reading(app):
         db.session.rollback()
 
 
+def test_a_savepoint_in_a_get_request_takes_the_write_lock_first(app):
+    """A savepoint announces writes: the read snapshot ends before it (ending it inside would release the
+    savepoint), even after another process changed the database since the page's first read."""
+    path = _sqlite_file(app)
+    with app.test_request_context("/", method="GET"):
+        seen = db.session.scalar(sa.text("SELECT count(*) FROM audit_entry"))
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("INSERT INTO audit_entry (at, action, outcome) VALUES ('2026-12-01 10:00:00', 'test.other', "
+                      "'success')")
+        other.close()
+        with db.session.begin_nested():
+            record("test.in_savepoint", actor_label=f"saw {seen}")
+        db.session.commit()
+        db.session.remove()
+    actions = db.session.scalars(sa.text("SELECT action FROM audit_entry ORDER BY id")).all()
+    assert actions == ["test.other", "test.in_savepoint"]
+
+
 def test_concurrent_get_requests_that_read_then_write_their_trace_all_succeed(app):
     barrier = threading.Barrier(4)
     errors = []
