@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from peer_support.auth.models import Account
 from peer_support.extensions import db
@@ -35,10 +35,15 @@ class RosterRow:
 
 
 def roster(*, today: date, unit_id: int | None = None, include_left: bool = False) -> list[RosterRow]:
-    """Every worker with qualification, training hours, supervision, open debriefs and caseload."""
+    """Every worker with qualification, training hours, supervision, open debriefs and caseload.
+
+    Only the columns the roster and its CSV show are loaded (a few hundred workers on one page: whole rows of
+    profiles and accounts made the ORM work cost more than the SQL)."""
     query = (
         sa.select(PeerProfile).join(PeerProfile.account)
-        .options(joinedload(PeerProfile.account).selectinload(Account.units), joinedload(PeerProfile.supervisor))
+        .options(load_only(PeerProfile.id, PeerProfile.status, PeerProfile.max_caseload, PeerProfile.account_id),
+                 joinedload(PeerProfile.account).load_only(Account.id, Account.name)
+                 .options(selectinload(Account.units).load_only(Unit.id, Unit.code)))
         .order_by(Account.name)
     )
     if not include_left:
