@@ -9,6 +9,7 @@ except those whose consent was withdrawn without agreeing to keep them in care u
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -94,15 +95,8 @@ def _answers(form: FeedbackForm, *, for_research: bool, columns):
             .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id))
 
 
-def _choice_codes():
-    """The codes of a choice answer, one row each (a table-valued JSON function of each engine)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.json_array_elements_text(FeedbackAnswer.choice_values).table_valued("value").render_derived()
-    return sa.func.json_each(FeedbackAnswer.choice_values).table_valued("value")
-
-
 def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
-    """The figures of one form (its versions and questions must be loaded), in five statements."""
+    """The figures of one form (its versions and questions must be loaded), in three statements."""
     per_version = dict(db.session.execute(
         _responses(form, for_research=for_research,
                    columns=[FeedbackResponse.version_id, sa.func.count(FeedbackResponse.id)])
@@ -117,37 +111,30 @@ def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
         .where(FeedbackInvitation.form_id == form.id, in_force)).one()
 
     summaries = _question_summaries(form)
-    numbers = db.session.execute(
+    # Every closed answer in one pass, grouped by its value: a number (scales, yes/no) or the set of codes
+    # ticked (choices; few distinct sets), which are spread to one count per code here.
+    ticked = sa.cast(FeedbackAnswer.choice_values, sa.Text)
+    rows = db.session.execute(
         _answers(form, for_research=for_research,
-                 columns=[FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, sa.func.count()])
-        .where(FormQuestion.kind.in_(NUMBER_KINDS), FeedbackAnswer.number_value.is_not(None))
-        .group_by(FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value))
-    for key, kind, value, count in numbers:
+                 columns=[FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, ticked, sa.func.count()])
+        .where(sa.or_(sa.and_(FormQuestion.kind.in_(NUMBER_KINDS), FeedbackAnswer.number_value.is_not(None)),
+                      sa.and_(FormQuestion.kind.in_(CHOICE_KINDS), FeedbackAnswer.choice_values.is_not(None))))
+        .group_by(FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, ticked))
+    for key, kind, value, codes, count in rows:
         summary = summaries.get((key, kind))
-        if summary is not None:
+        if summary is None:
+            continue
+        if kind in NUMBER_KINDS:
             summary.counts[value] = summary.counts.get(value, 0) + count
             summary.answered += count
-
-    codes = _choice_codes()
-    code_rows = db.session.execute(
-        _answers(form, for_research=for_research,
-                 columns=[FormQuestion.key, FormQuestion.kind, codes.c.value, sa.func.count()])
-        .join(codes, sa.true()).where(FormQuestion.kind.in_(CHOICE_KINDS))
-        .group_by(FormQuestion.key, FormQuestion.kind, codes.c.value))
-    for key, kind, code, count in code_rows:
-        summary = summaries.get((key, kind))
-        if summary is not None:
+            continue
+        codes = json.loads(codes) if codes else None
+        if not isinstance(codes, list) or not codes:
+            continue
+        # People who ticked at least one choice (for several choices, the counts add up to more).
+        summary.answered += count
+        for code in codes:
             summary.counts[code] = summary.counts.get(code, 0) + count
-    # People who ticked at least one choice (for several choices, the counts add up to more).
-    answered_rows = db.session.execute(
-        _answers(form, for_research=for_research,
-                 columns=[FormQuestion.key, FormQuestion.kind, sa.func.count(sa.distinct(FeedbackAnswer.id))])
-        .join(codes, sa.true()).where(FormQuestion.kind.in_(CHOICE_KINDS))
-        .group_by(FormQuestion.key, FormQuestion.kind))
-    for key, kind, count in answered_rows:
-        summary = summaries.get((key, kind))
-        if summary is not None:
-            summary.answered = count
 
     for summary in summaries.values():
         _complete(summary, form)
