@@ -62,7 +62,7 @@ class _Month:
     end: datetime       # UTC: local midnight ending the month, or the period's last day (the month's instant)
 
 
-def _months(filters: Filters) -> list[_Month]:
+def period_months(filters: Filters) -> list[_Month]:
     """The local calendar months of the period, each cut to it."""
     if filters.starts_on > filters.ends_on:
         raise ValueError("the period ends before it starts")
@@ -119,7 +119,7 @@ def _month_column() -> Column:
 
 def new_referrals_by_month(filters: Filters) -> Table:
     """Referrals made in each month of the period, by source: staff, or the person themself."""
-    months = _months(filters)
+    months = period_months(filters)
     month_no = _month_number(Referral.created_at, months)
     from_staff = sa.func.coalesce(sa.func.sum(sa.case((Referral.source == "staff", 1), else_=0)), 0)
     rows = db.session.execute(
@@ -150,8 +150,8 @@ def new_referrals_by_month(filters: Filters) -> Table:
 def time_to_first_meeting(filters: Filters) -> Table:
     """For the referrals whose first meeting was held in the period: how many, and the median and 90th
     percentile (nearest rank) of the days from the referral to that meeting (in tenths of a day)."""
-    months = _months(filters)
-    stored, live = _stored_and_live(filters, months)
+    months = period_months(filters)
+    stored, live = stored_and_live(filters, months)
     snap = FirstMeetingMonth
     parts = []
     if stored:
@@ -197,7 +197,7 @@ def _tenths(value) -> float | None:
     return None if value is None else int(value) / 10
 
 
-def _stored_and_live(filters: Filters, months: list[_Month]):
+def stored_and_live(filters: Filters, months: list[_Month]):
     """The months read from the nightly activity tables, and (month, start, end) of those computed live."""
     stored = stored_activity_months(filters.starts_on, filters.ends_on, local_today())
     return stored, [(month.first_day, month.start, month.end) for month in months if month.first_day not in stored]
@@ -255,8 +255,8 @@ def _instants(months: list[_Month]):
 
 def meetings_by_month_and_format(filters: Filters) -> Table:
     """Meetings held in each month of the period, per format, and their total minutes."""
-    months = _months(filters)
-    stored, live = _stored_and_live(filters, months)
+    months = period_months(filters)
+    stored, live = stored_and_live(filters, months)
     snap = MeetingMonth
     parts = []
     if stored:
@@ -300,8 +300,8 @@ def _as_date(value) -> date:
 
 def topics_addressed(filters: Filters) -> Table:
     """Meetings held in the period per topic, the most addressed first."""
-    months = _months(filters)
-    stored, live = _stored_and_live(filters, months)
+    months = period_months(filters)
+    stored, live = stored_and_live(filters, months)
     snap = TopicMonth
     parts = []
     if stored:
@@ -340,7 +340,7 @@ def topics_addressed(filters: Filters) -> Table:
 
 def caseload_against_capacity(filters: Filters) -> Table:
     """Per active peer worker: the people in their caseload at the end of the period against their capacity."""
-    instant = _months(filters)[-1].end
+    instant = period_months(filters)[-1].end
     spans = status_spans(CASELOAD_STATUSES)
     caseload = (sa.select(Referral.peer_profile_id, sa.func.count().label("people"))
                 .select_from(spans).join(Referral, Referral.id == spans.c.referral_id)

@@ -29,8 +29,10 @@ from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, Feedback
 from peer_support.nudges.labels import rule_title
 from peer_support.nudges.measures import nudge_measures
 from peer_support.peers.models import PeerProfile
+from peer_support.reports.metrics_activity import period_months, stored_and_live
+from peer_support.reports.models import LikertMonth
+from peer_support.reports.snapshots import likert_answers, likert_months_withdrawn_since
 from peer_support.reports.tables import Column, Filters, Table
-from peer_support.research.models import ResearchConsent
 from peer_support.supervision.services import supervision_status
 from peer_support.timezones import start_of_local_day
 from peer_support.training.models import ProgrammeRequirements
@@ -271,10 +273,34 @@ def feedback_response_rate(filters: Filters) -> Table:
     )
 
 
+def _likert_figures(filters: Filters) -> tuple[dict[tuple[int, str], tuple[int, int]], set]:
+    """(form id, question key) -> (answers, sum) over the period, and the months read from the nightly
+    likert_month (the others, and any holding an answer whose consent was withdrawn since, counted live)."""
+    months = period_months(filters)
+    stored, live = stored_and_live(filters, months)
+    recount = likert_months_withdrawn_since(stored)
+    stored = set(stored) - recount
+    live += [(month.first_day, month.start, month.end) for month in months if month.first_day in recount]
+    submitted = FeedbackResponse.submitted_at
+    answers, total = sa.func.count().label("answers"), sa.func.sum(FeedbackAnswer.number_value).label("total")
+    parts = []
+    if stored:
+        parts.append(sa.select(LikertMonth.form_id, LikertMonth.question_key.label("key"), LikertMonth.answers,
+                               LikertMonth.total).where(LikertMonth.month.in_(sorted(stored))))
+    if live:
+        parts.append(likert_answers(FeedbackResponse.form_id, FormQuestion.key, answers, total)
+                     .where(sa.or_(*(sa.and_(submitted >= start, submitted < end) for _first, start, end in live)))
+                     .group_by(FeedbackResponse.form_id, FormQuestion.key))
+    union = sa.union_all(*parts).subquery("likert") if len(parts) > 1 else parts[0].subquery("likert")
+    rows = db.session.execute(sa.select(union.c.form_id, union.c.key, sa.func.sum(union.c.answers),
+                                        sa.func.sum(union.c.total))
+                              .group_by(union.c.form_id, union.c.key))
+    return {(form_id, key): (int(count or 0), int(sum_ or 0)) for form_id, key, count, sum_ in rows}, stored
+
+
 def likert_averages(filters: Filters) -> Table:
     """Per Likert question of the published forms (by form and question key): the answers given in the period
     and their average from 1 to 5, counting the answers the care team may read (as feedback/results.py does)."""
-    start, end = _period(filters)
     questions = db.session.execute(
         sa.select(FeedbackForm.id.label("form_id"), FeedbackForm.title_fr, FeedbackForm.title_en,
                   FormVersion.number, FormQuestion.key, FormQuestion.position, FormQuestion.text_fr,
@@ -283,22 +309,7 @@ def likert_averages(filters: Filters) -> Table:
         .join(FormQuestion, FormQuestion.version_id == FormVersion.id)
         .where(FeedbackForm.published_at.is_not(None), FormVersion.published_at.is_not(None),
                FormQuestion.kind == "likert")).all()
-    # As results._usable for the care team: every answer but those whose research consent was withdrawn
-    # without agreeing to keep them in care use (anonymous answers always count).
-    usable = sa.or_(FeedbackForm.privacy == "anonymous", ResearchConsent.id.is_(None),
-                    ResearchConsent.withdrawn_at.is_(None), ResearchConsent.care_use.is_(True))
-    figures = {(form_id, key): (int(count), int(total or 0)) for form_id, key, count, total in db.session.execute(
-        sa.select(FeedbackResponse.form_id, FormQuestion.key, sa.func.count(FeedbackAnswer.id),
-                  sa.func.sum(FeedbackAnswer.number_value))
-        .select_from(FeedbackResponse)
-        .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
-        .outerjoin(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
-        .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
-        .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id)
-        .where(FeedbackResponse.submitted_at >= start, FeedbackResponse.submitted_at < end, usable,
-               FormQuestion.kind == "likert", FeedbackAnswer.number_value.is_not(None))
-        .group_by(FeedbackResponse.form_id, FormQuestion.key))}
-
+    figures, stored = _likert_figures(filters)
     # Each question's text comes from the newest published version that has its key, as in results.py.
     newest = {}
     for row in questions:
@@ -335,5 +346,8 @@ def likert_averages(filters: Filters) -> Table:
         chart="bar",
         x="question",
         series=("average",),
-        notes=(_feedback_note(),),
+        notes=(_feedback_note(),) + ((gettext(
+            "Past months are read from a snapshot computed every night (the last three months are recomputed "
+            "each night), and the current month is counted as of the end of yesterday: an answer given today "
+            "shows tomorrow."),) if stored else ()),
     )

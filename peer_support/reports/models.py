@@ -10,6 +10,8 @@ first_meeting_month (referrals by month of their first meeting, unit and worker 
 waited rounded to a tenth: the median and 90th percentile are exact at the shown precision), meeting_month
 (held meetings per month, leading worker and format) and topic_month (held meetings per month, leading worker
 and topic). The unit of meetings and topics is the worker's, applied when read (as the live figures do).
+likert_month is written with them too: per month of submission, form and question key, the scale answers the
+care team may count and their sum (the dashboard's averages).
 """
 from __future__ import annotations
 
@@ -93,3 +95,18 @@ class TopicMonth(db.Model):
     peer_profile_id: Mapped[int | None]
     topic_id: Mapped[int]
     meetings: Mapped[int]
+
+
+class LikertMonth(db.Model):
+    """Answers to one scale question (form, key) submitted in `month` that the care team may count, and their
+    sum: the average of the month is total / answers."""
+
+    __tablename__ = "likert_month"
+    __table_args__ = (sa.Index("ix_likert_month_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    form_id: Mapped[int]
+    question_key: Mapped[str] = mapped_column(sa.String(20))
+    answers: Mapped[int]
+    total: Mapped[int]

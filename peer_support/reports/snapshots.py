@@ -32,13 +32,15 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from peer_support.db import utcnow
 from peer_support.extensions import db
+from peer_support.feedback.models import FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion
 from peer_support.nudges import lock
 from peer_support.meetings.models import Meeting, MeetingParticipant, meeting_topic_link
 from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending
 from peer_support.nudges.rules import TOOK_PART
 from peer_support.referrals.models import Referral, ReferralEvent
-from peer_support.reports.models import (ActivityMonth, ContactGapMonth, FirstMeetingMonth, MeetingMonth,
-                                         TopicMonth)
+from peer_support.reports.models import (ActivityMonth, ContactGapMonth, FirstMeetingMonth, LikertMonth,
+                                         MeetingMonth, TopicMonth)
+from peer_support.research.models import ResearchConsent
 from peer_support.timezones import local_date, start_of_local_day
 
 log = logging.getLogger(__name__)
@@ -138,7 +140,10 @@ def take_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date]:
     if first_step is not None:
         earliest = max(local_date(first_step).replace(day=1),
                        (today.replace(day=1) - timedelta(days=31 * BACKFILL_MONTHS)).replace(day=1))
-        present = set(db.session.scalars(sa.select(ContactGapMonth.month).distinct()))
+        # A month counts as present when both snapshots hold it (the activity tables lose their months when
+        # they gain a table: migration 0012).
+        present = (set(db.session.scalars(sa.select(ContactGapMonth.month).distinct()))
+                   & set(db.session.scalars(sa.select(ActivityMonth.month))))
         first = days[-1].replace(day=1)
         while True:
             first = previous_month(first)
@@ -210,6 +215,20 @@ def month_of(column, ranges: list[tuple[date, datetime, datetime]]) -> sa.Column
                      for first, start, end in ranges), else_=sa.null())
 
 
+def likert_answers(*columns) -> sa.Select:
+    """SELECT `columns` over the answers to scale questions that the care team may count: every answer but
+    those whose research consent was withdrawn without agreeing to keep them in care use (as
+    feedback/results.py counts for the care team; anonymous answers always count)."""
+    usable = sa.or_(FeedbackForm.privacy == "anonymous", ResearchConsent.id.is_(None),
+                    ResearchConsent.withdrawn_at.is_(None), ResearchConsent.care_use.is_(True))
+    return (sa.select(*columns).select_from(FeedbackResponse)
+            .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
+            .outerjoin(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
+            .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
+            .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id)
+            .where(usable, FormQuestion.kind == "likert", FeedbackAnswer.number_value.is_not(None)))
+
+
 def activity_ranges(days: list[date]) -> list[tuple[date, datetime, datetime]]:
     """(month, start, end) in UTC for each last day: the month from its first local midnight to the end of
     that day."""
@@ -224,7 +243,7 @@ def compute_activity(days: list[date], now: datetime) -> None:
         return
     ranges = activity_ranges(days)
     months = [first for first, _start, _end in ranges]
-    for table in (ActivityMonth, FirstMeetingMonth, MeetingMonth, TopicMonth):
+    for table in (ActivityMonth, FirstMeetingMonth, MeetingMonth, TopicMonth, LikertMonth):
         db.session.execute(sa.delete(table).where(table.month.in_(months)))
     latest = max(end for _first, _start, end in ranges)
 
@@ -250,14 +269,22 @@ def compute_activity(days: list[date], now: datetime) -> None:
                 .where(*held).group_by(month, Meeting.peer_profile_id, meeting_topic_link.c.topic_id))
     db.session.execute(sa.insert(TopicMonth).from_select(["month", "peer_profile_id", "topic_id", "meetings"],
                                                          by_topic))
+    month = month_of(FeedbackResponse.submitted_at, ranges).label("month")
+    by_question = (likert_answers(month, FeedbackResponse.form_id, FormQuestion.key, sa.func.count().label("answers"),
+                                  sa.func.sum(FeedbackAnswer.number_value).label("total"))
+                   .where(FeedbackResponse.submitted_at >= min(start for _first, start, _end in ranges),
+                          FeedbackResponse.submitted_at < latest, month.is_not(None))
+                   .group_by(month, FeedbackResponse.form_id, FormQuestion.key))
+    db.session.execute(sa.insert(LikertMonth).from_select(["month", "form_id", "question_key", "answers", "total"],
+                                                          by_question))
     db.session.execute(sa.insert(ActivityMonth.__table__),
                        [{"month": day.replace(day=1), "last_day": day, "computed_at": now} for day in days])
 
 
-def stored_activity_months(starts_on: date, ends_on: date, today: date) -> set[date]:
-    """The months of the period readable from the activity tables (1 statement): those the period covers
-    from their first day, computed as of their last day (or of the period's end within them), or, for the
-    current month when the period reaches today, as of yesterday."""
+def stored_activity_months(starts_on: date, ends_on: date, today: date) -> dict[date, datetime]:
+    """The months of the period readable from the activity tables, with the instant each was computed (1
+    statement): those the period covers from their first day, computed as of their last day (or of the
+    period's end within them), or, for the current month when the period reaches today, as of yesterday."""
     yesterday = today - timedelta(days=1)
     wanted = {}
     first = starts_on.replace(day=1)
@@ -268,10 +295,27 @@ def stored_activity_months(starts_on: date, ends_on: date, today: date) -> set[d
             wanted[first] = as_of
         first = month_end(first) + timedelta(days=1)
     if not wanted:
-        return set()
-    rows = db.session.execute(sa.select(ActivityMonth.month, ActivityMonth.last_day)
+        return {}
+    rows = db.session.execute(sa.select(ActivityMonth.month, ActivityMonth.last_day, ActivityMonth.computed_at)
                               .where(ActivityMonth.month.in_(sorted(wanted)))).all()
-    return {row.month for row in rows if wanted[row.month] == row.last_day}
+    return {row.month: row.computed_at for row in rows if wanted[row.month] == row.last_day}
+
+
+def likert_months_withdrawn_since(stored: dict[date, datetime]) -> set[date]:
+    """The stored months holding an answer whose research consent was withdrawn (without care use) after the
+    month was computed: likert_month still counts it, so these months are counted live (1 statement)."""
+    if not stored:
+        return set()
+    rows = db.session.execute(
+        sa.select(FeedbackResponse.submitted_at, ResearchConsent.withdrawn_at)
+        .join(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
+        .where(ResearchConsent.withdrawn_at >= min(stored.values()), ResearchConsent.care_use.is_(False)))
+    months = set()
+    for submitted_at, withdrawn_at in rows:
+        month = local_date(submitted_at).replace(day=1)
+        if month in stored and withdrawn_at >= stored[month]:
+            months.add(month)
+    return months
 
 
 # --- command line -----------------------------------------------------------------------------------

@@ -11,14 +11,19 @@ import secrets
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask_babel import force_locale
 
+from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.feedback import forms_services as form_services
 from peer_support.feedback.models import FeedbackInvitation
 from peer_support.nudges.labels import RULE_TITLES
 from peer_support.nudges.models import RULES, Nudge
 from peer_support.peers.models import PeerProfile
+from peer_support.reports.models import LikertMonth
+from peer_support.reports.snapshots import compute_activity
+from peer_support.research.models import ResearchConsent
 from peer_support.reports.metrics_frame import (feedback_response_rate, likert_averages, nudges_by_rule,
                                                 supervision_compliance, training_compliance)
 from peer_support.reports.tables import Filters, Table
@@ -504,7 +509,39 @@ def test_likert_averages_statements_do_not_grow_with_data(likert_data):
     likert_data()
     small = statements_of(likert_averages, MARCH)
     likert_data(copies=10)
-    assert statements_of(likert_averages, MARCH) == small == 2
+    # The questions, the months stored in the nightly snapshot (none here), the figures.
+    assert statements_of(likert_averages, MARCH) == small == 3
+
+
+def test_likert_averages_read_the_nightly_snapshot_and_recount_a_month_with_a_withdrawal(likert_data):
+    likert_data()
+    # The fixture's two consents were withdrawn on 25 March, before the night that computes March.
+    for consent in db.session.scalars(sa.select(ResearchConsent).where(ResearchConsent.withdrawn_at.is_not(None))):
+        consent.withdrawn_at = paris(2026, 3, 25)
+    db.session.commit()
+    live = english(likert_averages, MARCH)
+    # The night after 31 March stores February and March (as of their last day).
+    compute_activity([date(2026, 3, 31), date(2026, 2, 28)], paris(2026, 4, 1, 2))
+    db.session.commit()
+    assert sorted(db.session.execute(
+        sa.select(LikertMonth.month, LikertMonth.question_key, LikertMonth.answers, LikertMonth.total)
+        .where(LikertMonth.month == date(2026, 3, 1))).all()) == [
+        # "Après la rencontre" q1 4 + 2 + 5, q2 5 + 3; "Fin d'accompagnement" q1 4 + 2 + 3 (not the withdrawn 1).
+        (date(2026, 3, 1), "q1", 3, 9), (date(2026, 3, 1), "q1", 3, 11), (date(2026, 3, 1), "q2", 2, 8)]
+
+    read = english(likert_averages, MARCH)
+    assert read.rows == live.rows and "snapshot" in read.notes[-1]
+    # + the check for consents withdrawn since the night, and the figures are read from the snapshot.
+    assert statements_of(likert_averages, MARCH) == 4
+    # Over February and March: February's answers (1 and 1) come from the snapshot as well.
+    assert english(likert_averages, Filters(date(2026, 2, 1), date(2026, 3, 31))).rows[0][2:] == (4, 3.0)
+
+    # A consent withdrawn today, without keeping the answers for care use: March is counted live again and
+    # the answer (4) leaves the average at once, before the next night.
+    consent = db.session.scalars(sa.select(ResearchConsent).where(ResearchConsent.withdrawn_at.is_(None))).one()
+    consent.withdrawn_at = utcnow()
+    db.session.commit()
+    assert english(likert_averages, MARCH).rows[2] == ("Fin d'accompagnement (en)", "The timing was right.", 2, 2.5)
 
 
 def test_every_figure_is_a_table_in_the_contract(app):

@@ -142,11 +142,11 @@ def test_statements_do_not_grow_with_the_data(activity):
     once = measure()
     activity(9)
     assert measure() == once
-    # The job: first step, months present, then per month (3): unit ids, thresholds, measure, delete, insert
-    # (one executemany); then the activity tables for all the months at once: 4 deletes, 3 INSERT ... SELECT
-    # and the months' marks.
+    # The job: first step, months present (contact gap, activity), then per month (3): unit ids, thresholds,
+    # measure, delete, insert (one executemany); then the activity tables for all the months at once:
+    # 5 deletes, 4 INSERT ... SELECT and the months' marks.
     begin = 1 if db.engine.dialect.name == "sqlite" else 0
-    assert once == (begin + 2 + 3 * 5 + 8, begin + 1)
+    assert once == (begin + 3 + 3 * 5 + 10, begin + 1)
     # Ten times the data, ten times the counts (March: 40 active, 30 over).
     assert counts(gap_shares(MARCH, date(2026, 3, 31), today=APRIL).shares) == [(MARCH, 40, 30)]
 
@@ -160,6 +160,13 @@ def test_missing_months_are_filled_in_and_nothing_without_referrals(app, activit
     db.session.commit()
     # The next night, only the last three months.
     assert take_snapshot(paris(2026, 7, 2, 2)) == [date(2026, 7, 1), date(2026, 6, 30), date(2026, 5, 31)]
+    db.session.commit()
+    # The activity tables forgot their months (migration 0012 empties activity_month when a table is added):
+    # the next night computes every month again, not only the last three.
+    db.session.execute(sa.delete(ActivityMonth))
+    assert take_snapshot(paris(2026, 7, 3, 2)) == [date(2026, 7, 2), date(2026, 6, 30), date(2026, 5, 31),
+                                                   date(2026, 4, 30), date(2026, 3, 31), date(2026, 2, 28),
+                                                   date(2026, 1, 31)]
 
 
 def test_the_job_is_scheduled_at_night_and_skips_while_locked(app, activity):
