@@ -1,4 +1,4 @@
-"""likert_month: the dashboard's scale averages per month, written with the activity snapshot
+"""likert_month and caseload_month: the dashboard's scale averages and caseloads, written with the activity snapshot
 
 The activity snapshot gains a table, so the months it held are forgotten (activity_month emptied): until the
 next nightly run computes them again (take_snapshot fills in every month missing from it), the dashboard counts
@@ -32,10 +32,22 @@ def upgrade():
     )
     with op.batch_alter_table('likert_month', schema=None) as batch_op:
         batch_op.create_index('ix_likert_month_month', ['month'], unique=False)
+    op.create_table('caseload_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('peer_profile_id', sa.Integer(), nullable=True),
+    sa.Column('people', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_caseload_month'))
+    )
+    with op.batch_alter_table('caseload_month', schema=None) as batch_op:
+        batch_op.create_index('ix_caseload_month_month', ['month'], unique=False)
     op.execute(sa.text("DELETE FROM activity_month"))
 
 
 def downgrade():
+    with op.batch_alter_table('caseload_month', schema=None) as batch_op:
+        batch_op.drop_index('ix_caseload_month_month')
+    op.drop_table('caseload_month')
     with op.batch_alter_table('likert_month', schema=None) as batch_op:
         batch_op.drop_index('ix_likert_month_month')
     op.drop_table('likert_month')

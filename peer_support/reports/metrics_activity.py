@@ -38,18 +38,15 @@ from flask_babel import get_locale, gettext
 from peer_support.auth.models import Account
 from peer_support.extensions import db
 from peer_support.meetings.models import Meeting, MeetingTopic, meeting_topic_link
-from peer_support.nudges.measures import status_spans
 from peer_support.peers.labels import FORMAT_LABELS
 from peer_support.peers.models import MEETING_FORMATS, PeerProfile
 from peer_support.referrals.models import Referral
-from peer_support.reports.models import FirstMeetingMonth, MeetingMonth, TopicMonth
-from peer_support.reports.snapshots import first_meetings, gap_shares, month_of, stored_activity_months
+from peer_support.reports.models import CaseloadMonth, FirstMeetingMonth, MeetingMonth, TopicMonth
+from peer_support.reports.snapshots import (caseloads_at, first_meetings, gap_shares, month_of, stored_activity_months,
+                                            stored_caseload_month)
 from peer_support.reports.tables import Column, Filters, Table
 from peer_support.timezones import local_today, start_of_local_day
 from peer_support.units.models import account_unit
-
-# A worker's caseload, as triage and the roster count it against their capacity.
-CASELOAD_STATUSES = ("accepted", "active")
 
 
 # --- Shared helpers ---------------------------------------------------------------------------------
@@ -246,11 +243,6 @@ def active_accompaniments(filters: Filters) -> Table:
         chart="line", x="month", series=("active",), notes=_snapshot_notes(snapshot.from_snapshot, referral_owner=True))
 
 
-def _instants(months: list[_Month]):
-    return sa.values(sa.column("month_no", sa.Integer), sa.column("instant", Meeting.starts_at.type),
-                     name="instants").data([(month.number, month.end) for month in months]).cte("instants")
-
-
 # --- Meetings ---------------------------------------------------------------------------------------
 
 def meetings_by_month_and_format(filters: Filters) -> Table:
@@ -339,13 +331,14 @@ def topics_addressed(filters: Filters) -> Table:
 # --- Caseload against capacity ----------------------------------------------------------------------
 
 def caseload_against_capacity(filters: Filters) -> Table:
-    """Per active peer worker: the people in their caseload at the end of the period against their capacity."""
-    instant = period_months(filters)[-1].end
-    spans = status_spans(CASELOAD_STATUSES)
-    caseload = (sa.select(Referral.peer_profile_id, sa.func.count().label("people"))
-                .select_from(spans).join(Referral, Referral.id == spans.c.referral_id)
-                .where(spans.c.since < instant, sa.or_(spans.c.until.is_(None), spans.c.until >= instant))
-                .group_by(Referral.peer_profile_id).subquery("caseload"))
+    """Per active peer worker: the people in their caseload at the end of the period against their capacity,
+    read from the nightly caseload_month when it was computed as of that day."""
+    stored = stored_caseload_month(filters.ends_on, local_today())
+    if stored is not None:
+        caseload = (sa.select(CaseloadMonth.peer_profile_id, CaseloadMonth.people)
+                    .where(CaseloadMonth.month == stored).subquery("caseload"))
+    else:
+        caseload = caseloads_at([(filters.ends_on, None, period_months(filters)[-1].end)]).subquery("caseload")
     people = sa.func.coalesce(caseload.c.people, 0)
     query = (sa.select(Account.name, people.label("people"), PeerProfile.max_caseload)
              .join(Account, Account.id == PeerProfile.account_id)
@@ -368,7 +361,8 @@ def caseload_against_capacity(filters: Filters) -> Table:
             "The capacity is the one set now. The unit filter keeps the unit's peer workers."),
         columns=(Column("worker", gettext("Peer worker"), "text"), Column("caseload", gettext("Caseload")),
                  Column("capacity", gettext("Capacity")), Column("used", gettext("Capacity used"), "percent")),
-        rows=tuple(table_rows), chart="bar", x="worker", series=("caseload", "capacity"))
+        rows=tuple(table_rows), chart="bar", x="worker", series=("caseload", "capacity"),
+        notes=_snapshot_notes({stored} if stored else set(), referral_owner=True))
 
 
 # --- The contact gap --------------------------------------------------------------------------------

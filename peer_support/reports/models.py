@@ -11,7 +11,8 @@ waited rounded to a tenth: the median and 90th percentile are exact at the shown
 (held meetings per month, leading worker and format) and topic_month (held meetings per month, leading worker
 and topic). The unit of meetings and topics is the worker's, applied when read (as the live figures do).
 likert_month is written with them too: per month of submission, form and question key, the scale answers the
-care team may count and their sum (the dashboard's averages).
+care team may count and their sum (the dashboard's averages); and caseload_month: per worker of the referral,
+the people in their caseload at the end of the month's `last_day` (the caseload against capacity).
 """
 from __future__ import annotations
 
@@ -110,3 +111,16 @@ class LikertMonth(db.Model):
     question_key: Mapped[str] = mapped_column(sa.String(20))
     answers: Mapped[int]
     total: Mapped[int]
+
+
+class CaseloadMonth(db.Model):
+    """The people in one worker's caseload (accepted or active referrals, from their history) at the end of the
+    `last_day` of activity_month for `month`; the worker is the referral's when computed."""
+
+    __tablename__ = "caseload_month"
+    __table_args__ = (sa.Index("ix_caseload_month_month", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date]
+    peer_profile_id: Mapped[int | None]
+    people: Mapped[int]

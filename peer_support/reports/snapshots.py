@@ -35,13 +35,14 @@ from peer_support.extensions import db
 from peer_support.feedback.models import FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion
 from peer_support.nudges import lock
 from peer_support.meetings.models import Meeting, MeetingParticipant, meeting_topic_link
-from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending
+from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending, status_spans
 from peer_support.nudges.rules import TOOK_PART
 from peer_support.referrals.models import Referral, ReferralEvent
-from peer_support.reports.models import (ActivityMonth, ContactGapMonth, FirstMeetingMonth, LikertMonth,
-                                         MeetingMonth, TopicMonth)
+from peer_support.reports.models import (ActivityMonth, CaseloadMonth, ContactGapMonth, FirstMeetingMonth,
+                                         LikertMonth, MeetingMonth, TopicMonth)
 from peer_support.research.models import ResearchConsent
 from peer_support.timezones import local_date, start_of_local_day
+from peer_support.triage.services import CASELOAD_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -229,6 +230,29 @@ def likert_answers(*columns) -> sa.Select:
             .where(usable, FormQuestion.kind == "likert", FeedbackAnswer.number_value.is_not(None)))
 
 
+def caseloads_at(ranges: list[tuple[date, datetime, datetime]]) -> sa.Select:
+    """SELECT (month, peer_profile_id, people): per (month, _start, end) range, the people in each worker's
+    caseload at `end`, from the referrals' history (the referral's worker as it is now)."""
+    spans = status_spans(CASELOAD_STATUSES)
+    instants = (sa.values(sa.column("month", sa.Date), sa.column("instant", Meeting.starts_at.type), name="instants")
+                .data([(first, end) for first, _start, end in ranges]).cte("instants"))
+    return (sa.select(instants.c.month, Referral.peer_profile_id, sa.func.count().label("people"))
+            .select_from(spans)
+            .join(instants, sa.and_(spans.c.since < instants.c.instant,
+                                    sa.or_(spans.c.until.is_(None), spans.c.until >= instants.c.instant)))
+            .join(Referral, Referral.id == spans.c.referral_id)
+            .group_by(instants.c.month, Referral.peer_profile_id))
+
+
+def stored_caseload_month(ends_on: date, today: date) -> date | None:
+    """The month of caseload_month holding the caseloads at the end of `ends_on` (or of yesterday when the
+    period reaches today), if the night computed it as of that day (1 statement)."""
+    as_of = ends_on if ends_on < today else today - timedelta(days=1)
+    month = as_of.replace(day=1)
+    found = db.session.scalar(sa.select(ActivityMonth.last_day).where(ActivityMonth.month == month))
+    return month if found == as_of else None
+
+
 def activity_ranges(days: list[date]) -> list[tuple[date, datetime, datetime]]:
     """(month, start, end) in UTC for each last day: the month from its first local midnight to the end of
     that day."""
@@ -243,7 +267,7 @@ def compute_activity(days: list[date], now: datetime) -> None:
         return
     ranges = activity_ranges(days)
     months = [first for first, _start, _end in ranges]
-    for table in (ActivityMonth, FirstMeetingMonth, MeetingMonth, TopicMonth, LikertMonth):
+    for table in (ActivityMonth, FirstMeetingMonth, MeetingMonth, TopicMonth, LikertMonth, CaseloadMonth):
         db.session.execute(sa.delete(table).where(table.month.in_(months)))
     latest = max(end for _first, _start, end in ranges)
 
@@ -277,6 +301,8 @@ def compute_activity(days: list[date], now: datetime) -> None:
                    .group_by(month, FeedbackResponse.form_id, FormQuestion.key))
     db.session.execute(sa.insert(LikertMonth).from_select(["month", "form_id", "question_key", "answers", "total"],
                                                           by_question))
+    db.session.execute(sa.insert(CaseloadMonth).from_select(["month", "peer_profile_id", "people"],
+                                                            caseloads_at(ranges)))
     db.session.execute(sa.insert(ActivityMonth.__table__),
                        [{"month": day.replace(day=1), "last_day": day, "computed_at": now} for day in days])
 

@@ -144,9 +144,9 @@ def test_statements_do_not_grow_with_the_data(activity):
     assert measure() == once
     # The job: first step, months present (contact gap, activity), then per month (3): unit ids, thresholds,
     # measure, delete, insert (one executemany); then the activity tables for all the months at once:
-    # 5 deletes, 4 INSERT ... SELECT and the months' marks.
+    # 6 deletes, 5 INSERT ... SELECT and the months' marks.
     begin = 1 if db.engine.dialect.name == "sqlite" else 0
-    assert once == (begin + 3 + 3 * 5 + 10, begin + 1)
+    assert once == (begin + 3 + 3 * 5 + 12, begin + 1)
     # Ten times the data, ten times the counts (March: 40 active, 30 over).
     assert counts(gap_shares(MARCH, date(2026, 3, 31), today=APRIL).shares) == [(MARCH, 40, 30)]
 
@@ -195,7 +195,7 @@ def test_the_command_computes_now(app, activity):
 
 # --- the activity tables: first meetings, meetings by format, topics ----------------------------------------
 
-ACTIVITY = (m.time_to_first_meeting, m.meetings_by_month_and_format, m.topics_addressed)
+ACTIVITY = (m.time_to_first_meeting, m.meetings_by_month_and_format, m.topics_addressed, m.caseload_against_capacity)
 
 
 def test_the_activity_figures_read_the_snapshot_with_the_live_values(activity, workers, cl3r, ts2a):
