@@ -1,4 +1,5 @@
-"""likert_month and caseload_month: the dashboard's scale averages and caseloads, written with the activity snapshot
+"""likert_month and caseload_month: the dashboard's scale averages and caseloads, written with the activity snapshot;
+feedback invitation index by form and sending time (the response rate)
 
 The activity snapshot gains a table, so the months it held are forgotten (activity_month emptied): until the
 next nightly run computes them again (take_snapshot fills in every month missing from it), the dashboard counts
@@ -42,9 +43,14 @@ def upgrade():
     with op.batch_alter_table('caseload_month', schema=None) as batch_op:
         batch_op.create_index('ix_caseload_month_month', ['month'], unique=False)
     op.execute(sa.text("DELETE FROM activity_month"))
+    with op.batch_alter_table('feedback_invitation', schema=None) as batch_op:
+        batch_op.create_index('ix_feedback_invitation_form_sent', ['form_id', 'sent_at', 'cancelled_at', 'answered_at'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('feedback_invitation', schema=None) as batch_op:
+        batch_op.drop_index('ix_feedback_invitation_form_sent')
     with op.batch_alter_table('caseload_month', schema=None) as batch_op:
         batch_op.drop_index('ix_caseload_month_month')
     op.drop_table('caseload_month')
