@@ -1,5 +1,6 @@
 """likert_month and caseload_month: the dashboard's scale averages and caseloads, written with the activity snapshot;
-feedback invitation index by form and sending time (the response rate)
+feedback invitation index by form and sending time (the response rate); service user index by last change
+(research masking)
 
 The activity snapshot gains a table, so the months it held are forgotten (activity_month emptied): until the
 next nightly run computes them again (take_snapshot fills in every month missing from it), the dashboard counts
@@ -46,9 +47,13 @@ def upgrade():
     with op.batch_alter_table('feedback_invitation', schema=None) as batch_op:
         batch_op.create_index('ix_feedback_invitation_form_sent', ['form_id', 'sent_at', 'cancelled_at', 'answered_at'],
                               unique=False)
+    with op.batch_alter_table('service_user', schema=None) as batch_op:
+        batch_op.create_index('ix_service_user_updated_at', ['updated_at'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('service_user', schema=None) as batch_op:
+        batch_op.drop_index('ix_service_user_updated_at')
     with op.batch_alter_table('feedback_invitation', schema=None) as batch_op:
         batch_op.drop_index('ix_feedback_invitation_form_sent')
     with op.batch_alter_table('caseload_month', schema=None) as batch_op:

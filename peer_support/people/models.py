@@ -47,6 +47,8 @@ class ServiceUser(db.Model):
                            name="anonymisation"),
         # Duplicate detection looks people up by folded name and year of birth.
         sa.Index("ix_service_user_name_key_year", "name_key", "year_of_birth"),
+        # The latest change of any name, from the index (research/masking.known_name_words).
+        sa.Index("ix_service_user_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

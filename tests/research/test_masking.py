@@ -1,6 +1,9 @@
 """Masking free text before researchers read it (issue 7): e-mails, phones, known names, hand redactions."""
-from peer_support.research.masking import DATE, EMAIL, NAME, PHONE, REDACTED, fold, known_name_words, mask, name_words
+import sqlalchemy as sa
+
 from peer_support.extensions import db
+from peer_support.people.models import ServiceUser
+from peer_support.research.masking import DATE, EMAIL, NAME, PHONE, REDACTED, fold, known_name_words, mask, name_words
 from tests.triage.conftest import new_person
 
 WORDS = name_words(["Hélène de la Tour", "Jean-Pierre Martin", "Lou", "Åsa Ødegård"])
@@ -41,3 +44,22 @@ def test_known_names_come_from_people_and_accounts(app, make_account):
     make_account("peer_worker", name="Mathilde Rousseau")
     words = known_name_words(db.session)
     assert {"severine", "mathilde", "rousseau"} <= words
+
+
+def test_known_names_follow_every_new_or_changed_name(app, make_account):
+    person = new_person(name="Séverine")
+    before = known_name_words(db.session)
+    assert known_name_words(db.session) is before  # kept while no name changed (no fold of every name again)
+    # A person added, a person renamed, an account renamed: each shows in the very next call.
+    new_person(name="Apolline")
+    assert "apolline" in known_name_words(db.session)
+    person.display_name = "Séraphine"
+    db.session.commit()
+    assert "seraphine" in known_name_words(db.session)
+    account = make_account("peer_worker", name="Mathilde Rousseau")
+    account.name = "Mathilde Kerbrat"
+    db.session.commit()
+    assert "kerbrat" in known_name_words(db.session)
+    # Through a Core UPDATE (no ORM object), as a bulk change would do it.
+    db.session.execute(sa.update(ServiceUser).where(ServiceUser.id == person.id).values(display_name="Ombeline"))
+    assert "ombeline" in known_name_words(db.session)
