@@ -89,12 +89,6 @@ def _responses(form: FeedbackForm, *, for_research: bool, columns):
             .where(FeedbackResponse.form_id == form.id, _usable(form, for_research=for_research)))
 
 
-def _answers(form: FeedbackForm, *, for_research: bool, columns):
-    return (_responses(form, for_research=for_research, columns=columns)
-            .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
-            .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id))
-
-
 def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
     """The figures of one form (its versions and questions must be loaded), in three statements."""
     per_version = dict(db.session.execute(
@@ -111,22 +105,28 @@ def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
         .where(FeedbackInvitation.form_id == form.id, in_force)).one()
 
     summaries = _question_summaries(form)
-    # Every closed answer in one pass, grouped by its value: a number (scales, yes/no) or the set of codes
-    # ticked (choices; few distinct sets), which are spread to one count per code here.
+    # Every closed answer in one pass, grouped by question and value: a number (scales, yes/no) or the set of
+    # codes ticked (choices; few distinct sets), spread to one count per code here. Grouped by question id, the
+    # key and kind come from the form's loaded versions: no join with the questions.
+    closed = {question.id: (question.key, question.kind) for version in form.versions
+              if version.published_at is not None for question in version.questions
+              if question.kind in NUMBER_KINDS + CHOICE_KINDS}
     ticked = sa.cast(FeedbackAnswer.choice_values, sa.Text)
     rows = db.session.execute(
-        _answers(form, for_research=for_research,
-                 columns=[FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, ticked, sa.func.count()])
-        .where(sa.or_(sa.and_(FormQuestion.kind.in_(NUMBER_KINDS), FeedbackAnswer.number_value.is_not(None)),
-                      sa.and_(FormQuestion.kind.in_(CHOICE_KINDS), FeedbackAnswer.choice_values.is_not(None))))
-        .group_by(FormQuestion.key, FormQuestion.kind, FeedbackAnswer.number_value, ticked))
-    for key, kind, value, codes, count in rows:
+        _responses(form, for_research=for_research,
+                   columns=[FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked, sa.func.count()])
+        .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
+        .where(FeedbackAnswer.question_id.in_(sorted(closed)))
+        .group_by(FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked)) if closed else ()
+    for question_id, value, codes, count in rows:
+        key, kind = closed[question_id]
         summary = summaries.get((key, kind))
         if summary is None:
             continue
         if kind in NUMBER_KINDS:
-            summary.counts[value] = summary.counts.get(value, 0) + count
-            summary.answered += count
+            if value is not None:
+                summary.counts[value] = summary.counts.get(value, 0) + count
+                summary.answered += count
             continue
         codes = json.loads(codes) if codes else None
         if not isinstance(codes, list) or not codes:
