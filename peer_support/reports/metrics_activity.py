@@ -362,7 +362,7 @@ def caseload_against_capacity(filters: Filters) -> Table:
         columns=(Column("worker", gettext("Peer worker"), "text"), Column("caseload", gettext("Caseload")),
                  Column("capacity", gettext("Capacity")), Column("used", gettext("Capacity used"), "percent")),
         rows=tuple(table_rows), chart="bar", x="worker", series=("caseload", "capacity"),
-        notes=_snapshot_notes({stored} if stored else set(), referral_owner=True))
+        notes=_snapshot_notes({stored} if stored else set()))
 
 
 # --- The contact gap --------------------------------------------------------------------------------
