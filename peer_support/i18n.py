@@ -1,13 +1,48 @@
 """Language and time zone of each request, and date formatting for templates."""
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request, session
+from functools import cached_property
+
+import flask_babel
+from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
 from peer_support.config import LOCALES
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
+
+
+class RequestDomain(flask_babel.Domain):
+    """Flask-Babel's message domain, keeping each request's translations for the request.
+
+    Flask-Babel looks up its request context, the locale and the locale's name again for every message (hundreds
+    on a long page, a noticeable share of its rendering time); here that is done once per locale and request.
+    force_locale (e-mails in the person's language) sets another locale object, whose translations are then
+    looked up in turn; refresh() removes the locale, and the next message looks up the new one."""
+
+    def get_translations(self):
+        kept = _babel_context_value("peer_support_translations")
+        if kept is not None and kept[0] is _babel_context_value("babel_locale"):
+            return kept[1]
+        translations = super().get_translations()
+        locale = _babel_context_value("babel_locale")
+        if locale is not None:
+            g._flask_babel.peer_support_translations = (locale, translations)
+        return translations
+
+
+def _babel_context_value(name: str):
+    """An attribute of Flask-Babel's per-request context (None outside an application context)."""
+    return getattr(g.get("_flask_babel"), name, None) if has_app_context() else None
+
+
+class Babel(flask_babel.Babel):
+    """Flask-Babel, with the message domain above."""
+
+    @cached_property
+    def domain_instance(self):
+        return RequestDomain(domain=self.domain)
 
 
 def select_locale() -> str:

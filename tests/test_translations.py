@@ -185,3 +185,24 @@ def test_login_page_defaults_to_french(client):
     html = client.get("/login").get_data(as_text=True)
     assert _label(html, "email") == "Adresse e-mail"
     assert "Se connecter" in _submit(html)
+
+
+def test_translations_follow_the_locale_within_a_request(app):
+    """The translations are kept for the request (peer_support.i18n.RequestDomain), yet a message rendered under
+    force_locale (e-mails in the person's language) is in that language, the request's language after it, and
+    the new language after refresh()."""
+    from flask import session
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    template = app.jinja_env.from_string('{{ _("Sign in") }}|{{ label }}')
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        label = lazy_gettext("Password")
+        assert template.render(label=label) == "Se connecter|Mot de passe"
+        with force_locale("en"):
+            assert template.render(label=label) == "Sign in|Password"
+            assert gettext("Sign in") == "Sign in"
+        assert template.render(label=label) == "Se connecter|Mot de passe"
+        session["locale"] = "en"
+        refresh()
+        assert template.render(label=label) == "Sign in|Password"
+        assert str(label) == "Password"
