@@ -44,12 +44,17 @@ class CaseloadRow:
 def _meeting_times(profile_id: int, people, *, statuses: tuple[str, ...], aggregate, after: datetime | None = None):
     """Per person of `people` (a subquery of ids), the first or last start of this worker's meetings in these
     statuses they took part in. Only the people listed: a worker's years of meetings with people whose
-    accompaniment closed long ago are not aggregated for nothing."""
+    accompaniment closed long ago are not aggregated for nothing.
+
+    Past meetings are reached from the people's participations (ix_meeting_participant_person, which holds
+    their status); meetings `after` an instant from the worker's few future meetings
+    (ix_meeting_peer_status_starts): the "+ 0" keeps SQLite from starting with the people's whole history."""
+    person = MeetingParticipant.service_user_id if after is None else MeetingParticipant.service_user_id + 0
     query = (sa.select(MeetingParticipant.service_user_id.label("person_id"),
                        aggregate(Meeting.starts_at).label("at"))
              .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
              .where(Meeting.peer_profile_id == profile_id, Meeting.status.in_(statuses),
-                    MeetingParticipant.status.in_(TOOK_PART), MeetingParticipant.service_user_id.in_(people))
+                    MeetingParticipant.status.in_(TOOK_PART), person.in_(people))
              .group_by(MeetingParticipant.service_user_id))
     if after is not None:
         query = query.where(Meeting.starts_at >= after)

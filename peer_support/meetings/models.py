@@ -117,8 +117,9 @@ class MeetingParticipant(db.Model):
     __tablename__ = "meeting_participant"
     __table_args__ = (
         sa.CheckConstraint(one_of("status", PARTICIPANT_STATUSES), name="status"),
-        # A person's meetings in time order: last and next meeting per person on the caseload page.
-        sa.Index("ix_meeting_participant_person", "service_user_id", "meeting_id"),
+        # A person's meetings, and whether they took part, read from the index alone: the last and next meeting of
+        # each person on the caseload page (without the status, every one of their participations' rows is read).
+        sa.Index("ix_meeting_participant_person", "service_user_id", "meeting_id", "status"),
     )
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True)
