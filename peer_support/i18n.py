@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import cached_property
 
 import flask_babel
+from babel import Locale, numbers
 from flask import current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
@@ -35,6 +36,27 @@ class RequestDomain(flask_babel.Domain):
 def _babel_context_value(name: str):
     """An attribute of Flask-Babel's per-request context (None outside an application context)."""
     return getattr(g.get("_flask_babel"), name, None) if has_app_context() else None
+
+
+def request_locale() -> Locale:
+    """The request's locale, as flask_babel.get_locale() gives it, without its lookups once it is known."""
+    return _babel_context_value("babel_locale") or flask_babel.get_locale() or Locale.parse(LOCALES[0])
+
+
+def format_integer(value) -> str:
+    """A whole number as Babel writes it in the request's language (fr: 12 345, en: 12,345), for pages that show
+    thousands of them (the dashboard's tables and charts): Babel's own path costs fifteen times more. Anything
+    but an int or a whole float (a chart's axis ticks), or a locale that does not group by three, goes through
+    Babel."""
+    locale = request_locale()
+    pattern = locale.decimal_formats[None]
+    if type(value) is float and value.is_integer():
+        value = int(value)
+    if type(value) is not int or pattern.grouping != (3, 3):
+        return numbers.format_decimal(value, locale=locale)
+    symbols = locale.number_symbols["latn"]
+    text = f"{abs(value):,}".replace(",", symbols["group"])
+    return symbols["minusSign"] + text if value < 0 else text
 
 
 class Babel(flask_babel.Babel):

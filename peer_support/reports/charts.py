@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from flask_babel import format_date, format_decimal, format_number, format_percent, get_locale
+from babel import numbers
+from flask_babel import format_date, format_percent
 from markupsafe import Markup, escape
 
+from peer_support.i18n import format_integer, request_locale
 from peer_support.reports.tables import Table
 
 # Okabe & Ito (2008), "Color Universal Design", black last.
@@ -27,6 +29,7 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 WIDTH = 720
 MAX_LABEL = 28  # characters of a category label drawn in the chart (the table beside it has the whole label)
+ONE_DECIMAL = numbers.parse_pattern("#,##0.#")  # parsed once: the dashboard writes thousands of values
 
 
 # --- Values -------------------------------------------------------------------------------------
@@ -36,13 +39,13 @@ def format_value(value, kind: str) -> str:
     if value is None:
         return "—"
     if kind == "int":
-        return format_number(value)
+        return format_integer(value)
     if kind in ("number", "days", "hours"):
-        return format_decimal(value, format="#,##0.#")
+        return numbers.format_decimal(value, format=ONE_DECIMAL, locale=request_locale())
     if kind == "percent":
         # Percentages are given as 0–100 (a share of 37.5 % is 37.5).
         # The locale's own pattern ("12,5 %" in French, "12.5%" in English), with one decimal.
-        pattern = get_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+        pattern = request_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
         return format_percent(value / 100, format=pattern)
     if kind == "month":
         return format_date(_month(value), "MMM yyyy")

@@ -6,10 +6,14 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
+from decimal import Decimal
 
 import pytest
+from babel import numbers
 from flask_babel import force_locale
 
+from peer_support.config import LOCALES
+from peer_support.i18n import format_integer
 from peer_support.reports.charts import PALETTE, axis, chartable, csv_value, format_value, render_chart
 from peer_support.reports.csv import table_csv
 from tests.reports.sample_tables import CASELOAD, DELAYS, EMPTY, GAP_SHARE, REFERRALS
@@ -132,6 +136,17 @@ def test_values_are_shown_in_the_request_language(app):
             assert format_value(1234, "int") == "1\u202f234"
             assert format_value(37.5, "percent") == "37,5\u00a0%"
             assert format_value(date(2026, 3, 1), "month") == "mars 2026"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_whole_numbers_are_written_as_babel_writes_them(app, locale):
+    """format_integer's short path (plain ints) gives Babel's own text, and anything else goes through Babel."""
+    values = [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 10 ** 12 + 3, 40.0, -2500.0, 0.0]
+    with app.test_request_context("/"), force_locale(locale):
+        for value in values:
+            assert format_integer(value) == numbers.format_decimal(value, locale=locale), value
+        assert format_integer(Decimal("12345")) == numbers.format_decimal(12345, locale=locale)
+        assert format_integer(2.5) == numbers.format_decimal(2.5, locale=locale)
 
 
 def test_csv_values_are_plain():
