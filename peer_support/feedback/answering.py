@@ -338,9 +338,23 @@ def question_text(question: FormQuestion, locale: str) -> str:
 def forget_person(person_id: int) -> None:
     """Erasure and retention (privacy/anonymise.py): the person's responses stay for the statistics but lose
     every link to them (person, invitation, consent) and their free text, with its hand redactions; their
-    invitations are deleted. Flushes nothing else; does not commit."""
-    from peer_support.research.models import AnswerRedaction
+    invitations are deleted. Flushes nothing else; does not commit.
 
+    Responses whose research consent the person had withdrawn without letting the care team keep them are
+    deleted instead: nobody may count them any more, and unlinked from their consent they would count again as
+    answers given without one. Called before the erasure withdraws the consents still in force: those
+    answers stay, as the statistics had them."""
+    from peer_support.research.models import AnswerRedaction, ResearchConsent
+
+    withdrawn = (sa.select(FeedbackResponse.id)
+                 .join(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
+                 .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
+                 .where(FeedbackResponse.service_user_id == person_id, FeedbackForm.privacy != "anonymous",
+                        ResearchConsent.withdrawn_at.is_not(None), ResearchConsent.care_use.is_(False)))
+    dropped = db.session.scalars(withdrawn).all()
+    if dropped:
+        db.session.execute(sa.delete(FeedbackResponse).where(FeedbackResponse.id.in_(dropped))
+                           .execution_options(synchronize_session=False))
     theirs = sa.select(FeedbackResponse.id).where(FeedbackResponse.service_user_id == person_id)
     texts = sa.select(FeedbackAnswer.id).where(FeedbackAnswer.response_id.in_(theirs),
                                                FeedbackAnswer.text_value.is_not(None))

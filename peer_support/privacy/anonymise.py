@@ -70,8 +70,8 @@ def anonymise(person: ServiceUser, *, how: str, actor, now: datetime) -> str:
                        .values(message=None, note=None))
     db.session.execute(sa.update(Nudge).where(Nudge.service_user_id == person_id).values(dismiss_reason=None))
     db.session.execute(sa.delete(AccountInvitation).where(AccountInvitation.service_user_id == person_id))
+    _forget_feedback(person_id)  # first: it tells the consents the person withdrew from those withdrawn below
     _withdraw_research_consents(person_id, actor=actor, now=now)
-    _forget_feedback(person_id)
 
     code = new_code()
     label = anonymised_label(code)

@@ -7,6 +7,7 @@ from peer_support.feedback import forms_services as services
 from peer_support.feedback import results
 from tests.conftest import sign_in
 from tests.helpers import counted_statements, statements_for_get
+from tests.triage.conftest import new_person
 
 
 def by_key(summary):
@@ -151,3 +152,32 @@ def test_a_constant_number_of_statements(app, make_form, make_response, make_acc
     sign_in(client, make_account("coordinator"))
     pages = [statements_for_get(client, f"/feedback/forms/{form.id}/results") for form in forms]
     assert pages[0] == pages[1]
+
+
+def test_erasure_counts_no_answer_the_person_had_withdrawn(app, make_form, make_response, make_consent, make_study):
+    """Answers withdrawn without care use count for nobody; erasing the person unlinks their consent, after which
+    they would have counted as answers given without one: they are deleted. Those whose consent was in force, or
+    withdrawn with care use, stay in the care team's figures, unlinked."""
+    from peer_support.feedback.models import FeedbackResponse
+    from peer_support.privacy.anonymise import anonymise
+    from peer_support.people.models import ServiceUser
+
+    study = make_study()
+    form = make_form(privacy="pseudonymous", study=study)
+    in_force, withdrawn, kept_for_care = (new_person(name=name) for name in ("Anne Un", "Bea Deux", "Chloe Trois"))
+    make_response(form, {"q3": 5}, service_user=in_force, consent=make_consent(study, service_user=in_force))
+    make_response(form, {"q3": 1}, service_user=withdrawn,
+                  consent=make_consent(study, service_user=withdrawn, withdrawn=True))
+    make_response(form, {"q3": 3}, service_user=kept_for_care,
+                  consent=make_consent(study, service_user=kept_for_care, withdrawn=True, care_use=True))
+    before = results.summarise(services.get_form(form.id), for_research=False)
+    assert before.responses == 2 and by_key(before)["q3"].average == 4
+
+    for person in (in_force, withdrawn, kept_for_care):
+        anonymise(db.session.get(ServiceUser, person.id), how="erasure", actor=None, now=utcnow())
+    db.session.commit()
+    db.session.expire_all()
+    after = results.summarise(services.get_form(form.id), for_research=False)
+    assert after.responses == 2 and by_key(after)["q3"].counts == {1: 0, 2: 0, 3: 1, 4: 0, 5: 1}
+    assert results.summarise(services.get_form(form.id), for_research=True).responses == 0
+    assert db.session.query(FeedbackResponse).filter_by(form_id=form.id).count() == 2
