@@ -31,13 +31,16 @@ def _subject(service_user_id: int | None, account_id: int | None):
             else ResearchConsent.account_id == account_id)
 
 
-def in_force_exists(study_id, service_user_id, account_id):
-    """SQL: the author (service user or account columns) has a consent in force for the study (for queries)."""
-    return sa.exists().where(
-        ResearchConsent.consent_text_id == ConsentText.id, ConsentText.study_id == study_id,
-        ResearchConsent.withdrawn_at.is_(None),
-        sa.or_(sa.and_(service_user_id.is_not(None), ResearchConsent.service_user_id == service_user_id),
-               sa.and_(account_id.is_not(None), ResearchConsent.account_id == account_id)))
+def in_force_condition(study_id, service_user_id, account_id):
+    """SQL: the author (service user or account columns) has a consent in force for the study (for queries).
+    The people who have one are listed once (an IN over a subquery that does not depend on the row), rather than
+    looked up again for every row: a form's tens of thousands of responses are counted in one pass."""
+    def holders(column):
+        return (sa.select(column).join(ConsentText, ResearchConsent.consent_text_id == ConsentText.id)
+                .where(ConsentText.study_id == study_id, ResearchConsent.withdrawn_at.is_(None), column.is_not(None)))
+
+    return sa.or_(service_user_id.in_(holders(ResearchConsent.service_user_id)),
+                  account_id.in_(holders(ResearchConsent.account_id)))
 
 
 def consent_in_force(study_id: int, *, service_user_id: int | None = None,

@@ -29,7 +29,7 @@ from peer_support.feedback.models import (
     FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion, FormVersion,
 )
 from peer_support.research import masking
-from peer_support.research.consent import in_force_exists
+from peer_support.research.consent import in_force_condition
 from peer_support.research.pseudonyms import pseudonym, pseudonym_key
 from peer_support.research.models import AnswerRedaction
 from peer_support.timezones import local_date
@@ -101,13 +101,12 @@ def exportable_responses(form: FeedbackForm) -> sa.Select:
         return query
     if form.privacy != "pseudonymous" or form.study_id is None:
         return query.where(sa.false())
-    anonymised = sa.exists().where(ServiceUser.id == FeedbackResponse.service_user_id,
-                                   ServiceUser.anonymised_at.is_not(None))
+    anonymised = sa.select(ServiceUser.id).where(ServiceUser.anonymised_at.is_not(None))
     return query.where(
         FeedbackResponse.research_consent_id.is_not(None),
         sa.or_(FeedbackResponse.service_user_id.is_not(None), FeedbackResponse.account_id.is_not(None)),
-        in_force_exists(form.study_id, FeedbackResponse.service_user_id, FeedbackResponse.account_id),
-        ~anonymised,
+        in_force_condition(form.study_id, FeedbackResponse.service_user_id, FeedbackResponse.account_id),
+        sa.or_(FeedbackResponse.service_user_id.is_(None), FeedbackResponse.service_user_id.not_in(anonymised)),
     )
 
 
