@@ -344,8 +344,10 @@ def forget_person(person_id: int) -> None:
     deleted instead: nobody may count them any more, and unlinked from their consent they would count again as
     answers given without one. Called before the erasure withdraws the consents still in force: those
     answers stay, as the statistics had them."""
+    from peer_support.feedback.tallies import drop_tallies_of
     from peer_support.research.models import AnswerRedaction, ResearchConsent
 
+    drop_tallies_of(person_id)
     withdrawn = (sa.select(FeedbackResponse.id)
                  .join(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
                  .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)

@@ -156,7 +156,10 @@ class FeedbackResponse(db.Model):
 
     __tablename__ = "feedback_response"
     __table_args__ = (sa.CheckConstraint("NOT (service_user_id IS NOT NULL AND account_id IS NOT NULL)",
-                                         name="respondent"),)
+                                         name="respondent"),
+                      # The responses given under a consent: those whose consent was withdrawn since the night's
+                      # tally (feedback/tallies.py) or the dashboard's snapshot.
+                      sa.Index("ix_feedback_response_consent", "research_consent_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     form_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_form.id", ondelete="CASCADE"), index=True)
@@ -189,3 +192,53 @@ class FeedbackAnswer(db.Model):
     choice_values: Mapped[list | None] = mapped_column(sa.JSON)
 
     response: Mapped[FeedbackResponse] = relationship(back_populates="answers", lazy="raise")
+
+
+# The consent behind a response, as the results count it (feedback/results.py): none (anonymous forms, care-only
+# forms, or a response whose consent link was removed at erasure), in force, withdrawn with care use kept,
+# withdrawn.
+CONSENT_CLASSES = ("none", "in_force", "withdrawn_care", "withdrawn")
+
+
+class FeedbackTally(db.Model):
+    """The closed answers of a form counted by the night (feedback/tallies.py): how many of its responses up to
+    feedback_tally_form.last_response_id gave this number or this set of choices (JSON text) to this question,
+    by the class of their consent when counted."""
+
+    __tablename__ = "feedback_tally"
+    __table_args__ = (sa.CheckConstraint(one_of("consent", CONSENT_CLASSES), name="consent"),
+                      sa.Index("ix_feedback_tally_form", "form_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_form.id", ondelete="CASCADE"))
+    question_id: Mapped[int]
+    number_value: Mapped[int | None]
+    choice_values: Mapped[str | None] = mapped_column(sa.Text)
+    consent: Mapped[str] = mapped_column(sa.String(20))
+    answers: Mapped[int]
+
+
+class FeedbackTallyVersion(db.Model):
+    """The responses of a form up to feedback_tally_form.last_response_id per version, by the class of their
+    consent when counted (feedback/tallies.py)."""
+
+    __tablename__ = "feedback_tally_version"
+    __table_args__ = (sa.CheckConstraint(one_of("consent", CONSENT_CLASSES), name="consent"),
+                      sa.Index("ix_feedback_tally_version_form", "form_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_form.id", ondelete="CASCADE"))
+    version_id: Mapped[int]
+    consent: Mapped[str] = mapped_column(sa.String(20))
+    responses: Mapped[int]
+
+
+class FeedbackTallyForm(db.Model):
+    """A form whose tally holds its responses up to last_response_id, with consents as they stood at
+    computed_at. No row: no tally (never computed, or dropped at an erasure), the results are counted live."""
+
+    __tablename__ = "feedback_tally_form"
+
+    form_id: Mapped[int] = mapped_column(sa.ForeignKey("feedback_form.id", ondelete="CASCADE"), primary_key=True)
+    last_response_id: Mapped[int]
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,7 +1,8 @@
 """The results summary of a form: responses per version, response rate, and the closed questions' figures.
 
 Everything is counted by the database (GROUP BY), in a fixed number of statements whatever the number of
-responses. Free text is never summarised here: researchers read it, masked, in the research pages.
+responses; what was given before last night comes from the night's tally (feedback/tallies.py) while it
+holds. Free text is never summarised here: researchers read it, masked, in the research pages.
 
 Which responses count depends on who reads: researchers see anonymous answers and the answers of
 pseudonymous forms whose consent is still in force (never care-only forms); the care team sees every answer
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from peer_support.extensions import db
+from peer_support.feedback import tallies
 from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, FeedbackInvitation, FeedbackResponse,
                                           FormQuestion)
 from peer_support.research.models import ResearchConsent
@@ -90,11 +92,18 @@ def _responses(form: FeedbackForm, *, for_research: bool, columns):
 
 
 def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
-    """The figures of one form (its versions and questions must be loaded), in three statements."""
-    per_version = dict(db.session.execute(
-        _responses(form, for_research=for_research,
-                   columns=[FeedbackResponse.version_id, sa.func.count(FeedbackResponse.id)])
-        .group_by(FeedbackResponse.version_id)).all())
+    """The figures of one form (its versions and questions must be loaded), in four to seven statements: from
+    the night's tally while it holds (feedback/tallies.py), the responses given since counted here; else every
+    response counted here."""
+    tally = tallies.stored_tally(form)
+    counted = tallies.counted_classes(form, for_research=for_research)
+    since = FeedbackResponse.id > tally.last_response_id if tally is not None else sa.true()
+    live = db.session.execute(_responses(form, for_research=for_research,
+                                         columns=[FeedbackResponse.version_id, sa.func.count(FeedbackResponse.id)])
+                              .where(since).group_by(FeedbackResponse.version_id)).all()
+    per_version: dict[int, int] = {}
+    for version_id, count in (tally.version_counts(counted) if tally is not None else []) + live:
+        per_version[version_id] = per_version.get(version_id, 0) + count
     versions = [VersionCount(version.number, version.published_at, per_version.get(version.id, 0))
                 for version in form.versions if version.published_at is not None]
 
@@ -111,14 +120,16 @@ def summarise(form: FeedbackForm, *, for_research: bool) -> Summary:
     closed = {question.id: (question.key, question.kind) for version in form.versions
               if version.published_at is not None for question in version.questions
               if question.kind in NUMBER_KINDS + CHOICE_KINDS}
+    stored = [row for row in tally.answer_counts(counted) if row[0] in closed] if tally is not None else []
     ticked = sa.cast(FeedbackAnswer.choice_values, sa.Text)
     rows = db.session.execute(
         _responses(form, for_research=for_research,
                    columns=[FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked, sa.func.count()])
         .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
-        .where(FeedbackAnswer.question_id.in_(sorted(closed)))
-        .group_by(FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked)) if closed else ()
-    for question_id, value, codes, count in rows:
+        .where(FeedbackAnswer.question_id.in_(sorted(closed)), since)
+        .group_by(FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked)).all() if closed else []
+    # A question and value may come on several rows (the tally's consent classes, the answers since): added up.
+    for question_id, value, codes, count in stored + rows:
         key, kind = closed[question_id]
         summary = summaries.get((key, kind))
         if summary is None:

@@ -17,6 +17,7 @@ Statements: gap_shares 1 (the snapshot) + 0 or 2-3 (the months computed live); t
 What a snapshot cannot see: a change made after it was computed (a meeting logged late beyond the refreshed
 months, a threshold or a follow-up choice changed) shows in an older month only when it is recomputed
 (`flask --app wsgi reports snapshot --months N`); the unit and peer worker are the referral's when computed.
+The same run counts the feedback forms' answers (feedback/tallies.py), read by their results pages.
 """
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.feedback.models import FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion
+from peer_support.feedback.tallies import compute_tallies
 from peer_support.nudges import lock
 from peer_support.meetings.models import Meeting, MeetingParticipant, meeting_topic_link
 from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending, status_spans
@@ -157,6 +159,7 @@ def take_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date]:
     for last_day in days:
         compute_month(last_day, now)
     compute_activity(days, now)
+    compute_tallies(now)
     return days
 
 

@@ -56,6 +56,8 @@ class ResearchConsent(db.Model):
         sa.CheckConstraint("(service_user_id IS NULL) <> (account_id IS NULL)", name="subject"),
         sa.Index("ix_research_consent_person", "service_user_id", "withdrawn_at"),
         sa.Index("ix_research_consent_account", "account_id", "withdrawn_at"),
+        # The consents withdrawn since an instant (the night's tallies and snapshots).
+        sa.Index("ix_research_consent_withdrawn", "withdrawn_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
