@@ -67,7 +67,9 @@ def write_marker(url: str, scale: float, description: dict) -> None:
 def bench_app(url: str):
     """The application on `url`, as for a local measurement: CSRF off (the bench posts the login form
     directly) and session cookies over plain HTTP (the test client speaks http://localhost)."""
-    from peer_support import create_app
+    from peer_support import create_app, settle_for_serving
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
-                       "SESSION_COOKIE_SECURE": False})
+    application = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False,
+                              "SESSION_COOKIE_SECURE": False})
+    settle_for_serving()  # as wsgi.py does
+    return application

@@ -29,6 +29,7 @@ from peer_support import PROJECT_ROOT
 WORKERS = 4
 CLIENTS = 8
 THROUGHPUT_SECONDS = 10
+ROUNDS = 5  # the constant page and the caseload take turns, 2 s each, five times
 REQUESTS = 30
 CONSTANT_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head>"
                  "<body><main><h1>{{ title }}</h1><p>A constant page for the benchmark.</p></main></body></html>")
@@ -112,10 +113,23 @@ class Gunicorn:
             self.process.wait()
 
 
-def throughput(port: int, path: str, cookie: str | None) -> tuple[float, int]:
-    """Requests per second answered 200 by CLIENTS threads during THROUGHPUT_SECONDS; and the failures."""
+def throughput(port: int, paths: tuple[str, str], cookie: str | None) -> tuple[list[float], int]:
+    """Requests per second answered 200 by CLIENTS threads on each path, during THROUGHPUT_SECONDS each; and the
+    failures. The paths take turns, ROUNDS times, so that a machine slower for a while slows both alike."""
+    answered, elapsed, failures = [0, 0], [0.0, 0.0], 0
+    for _ in range(ROUNDS):
+        for index, path in enumerate(paths):
+            count, seconds, failed = _load(port, path, cookie, THROUGHPUT_SECONDS / ROUNDS)
+            answered[index] += count
+            elapsed[index] += seconds
+            failures += failed
+    return [count / seconds for count, seconds in zip(answered, elapsed, strict=True)], failures
+
+
+def _load(port: int, path: str, cookie: str | None, duration: float) -> tuple[int, float, int]:
+    """(requests answered 200, seconds, other answers) of CLIENTS threads requesting `path` for `duration`."""
     counts, failures = [0] * CLIENTS, [0] * CLIENTS
-    stop_at = time.monotonic() + THROUGHPUT_SECONDS
+    stop_at = time.monotonic() + duration
 
     def client(number: int) -> None:
         while time.monotonic() < stop_at:
@@ -130,7 +144,7 @@ def throughput(port: int, path: str, cookie: str | None) -> tuple[float, int]:
         thread.start()
     for thread in threads:
         thread.join()
-    return sum(counts) / (time.monotonic() - started), sum(failures)
+    return sum(counts), time.monotonic() - started, sum(failures)
 
 
 def latencies(port: int, path: str, cookie: str) -> list[float]:
@@ -160,12 +174,12 @@ def measure_served(url: str, pages: list[dict], emails: dict[str, str], password
             print(f"gunicorn {page['page']:<20} p50 {served[-1]['p50']:7.1f} ms  p95 {served[-1]['p95']:7.1f} ms",
                   flush=True)
         caseload = next(page for page in pages if page["page"] == "Caseload")
-        constant_rate, constant_failures = throughput(server.port, "/bench/constant", cookies[caseload["role"]])
-        caseload_rate, caseload_failures = throughput(server.port, caseload["url"], cookies[caseload["role"]])
+        (constant_rate, caseload_rate), failures = throughput(server.port, ("/bench/constant", caseload["url"]),
+                                                              cookies[caseload["role"]])
         print(f"throughput: constant page {constant_rate:.1f}/s, caseload {caseload_rate:.1f}/s, ratio "
               f"{caseload_rate / constant_rate:.2f}", flush=True)
     finally:
         server.stop()
     return {"pages": served, "constant": constant_rate, "caseload": caseload_rate,
-            "ratio": caseload_rate / constant_rate, "failures": constant_failures + caseload_failures,
-            "workers": WORKERS, "clients": CLIENTS, "seconds": THROUGHPUT_SECONDS}
+            "ratio": caseload_rate / constant_rate, "failures": failures,
+            "workers": WORKERS, "clients": CLIENTS, "seconds": THROUGHPUT_SECONDS, "rounds": ROUNDS}
