@@ -353,10 +353,8 @@ def forget_person(person_id: int) -> None:
                  .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
                  .where(FeedbackResponse.service_user_id == person_id, FeedbackForm.privacy != "anonymous",
                         ResearchConsent.withdrawn_at.is_not(None), ResearchConsent.care_use.is_(False)))
-    dropped = db.session.scalars(withdrawn).all()
-    if dropped:
-        db.session.execute(sa.delete(FeedbackResponse).where(FeedbackResponse.id.in_(dropped))
-                           .execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(FeedbackResponse).where(FeedbackResponse.id.in_(withdrawn))
+                       .execution_options(synchronize_session=False))
     theirs = sa.select(FeedbackResponse.id).where(FeedbackResponse.service_user_id == person_id)
     texts = sa.select(FeedbackAnswer.id).where(FeedbackAnswer.response_id.in_(theirs),
                                                FeedbackAnswer.text_value.is_not(None))

@@ -18,8 +18,8 @@ from sqlalchemy.orm import selectinload
 from peer_support.audit.services import record
 from peer_support.errors import DomainError
 from peer_support.extensions import db
-from peer_support.feedback.models import (AUDIENCES, CHARACTERISTICS, PRIVACY_MODES, QUESTION_KINDS, TRIGGERS,
-                                          FeedbackForm, FeedbackInvitation, FeedbackResponse, FormQuestion,
+from peer_support.feedback.models import (AUDIENCES, CHARACTERISTICS, CHOICE_KINDS, PRIVACY_MODES, QUESTION_KINDS,
+                                          TRIGGERS, FeedbackForm, FeedbackInvitation, FeedbackResponse, FormQuestion,
                                           FormVersion)
 from peer_support.feedback.templates_builtin import TEMPLATES
 from peer_support.research.models import ResearchStudy
@@ -31,7 +31,6 @@ QUESTIONS_MAX = 100
 VALID_DAYS = (1, 90)
 REMINDER_DAYS = (1, 30)
 MEETING_COUNT_MAX = 100
-CHOICE_KINDS = ("single_choice", "multiple_choice")
 # A characteristic describes the participant: a short answer or one choice among bands.
 CHARACTERISTIC_KINDS = ("short_text", "single_choice")
 OPTION_CODE = re.compile(r"^[A-Za-z0-9_+\-]{1,20}$")

@@ -18,6 +18,9 @@ FORM_STATUSES = ("draft", "published", "closed")
 # When a service user is invited: by hand, after their Nth held meeting, at the closing of the accompaniment.
 TRIGGERS = ("manual", "after_meetings", "at_closing")
 QUESTION_KINDS = ("long_text", "short_text", "likert", "single_choice", "multiple_choice", "yes_no")
+# Closed questions: answered by a number (a scale 1-5, yes/no as 1/0) or by choosing codes.
+NUMBER_KINDS = ("likert", "yes_no")
+CHOICE_KINDS = ("single_choice", "multiple_choice")
 # A question whose answer describes the participant (the participants' table of the studies), not an opinion.
 CHARACTERISTICS = ("age_band", "profession", "years_of_experience", "gender")
 CANCEL_REASONS = ("by_hand", "reopened", "consent_withdrawn", "form_closed", "erasure")

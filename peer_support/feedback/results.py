@@ -17,14 +17,12 @@ import sqlalchemy as sa
 
 from peer_support.extensions import db
 from peer_support.feedback import tallies
-from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, FeedbackInvitation, FeedbackResponse,
-                                          FormQuestion)
+from peer_support.feedback.models import (CHOICE_KINDS, CONSENT_CLASSES, NUMBER_KINDS, FeedbackAnswer,
+                                          FeedbackForm, FeedbackInvitation, FeedbackResponse, FormQuestion)
 from peer_support.research.models import ResearchConsent
 
 LIKERT_VALUES = (1, 2, 3, 4, 5)
 YES_NO_VALUES = (1, 0)
-NUMBER_KINDS = ("likert", "yes_no")
-CHOICE_KINDS = ("single_choice", "multiple_choice")
 
 
 @dataclass
@@ -74,15 +72,10 @@ def researchers_may_read(form: FeedbackForm) -> bool:
 
 
 def _usable(form: FeedbackForm, *, for_research: bool):
-    """The condition on (response, its consent) for the responses this reader may count."""
-    if form.privacy == "anonymous":
-        return sa.true()
-    if for_research:
-        if form.privacy != "pseudonymous":
-            return sa.false()
-        return sa.and_(ResearchConsent.id.is_not(None), ResearchConsent.withdrawn_at.is_(None))
-    return sa.or_(ResearchConsent.id.is_(None), ResearchConsent.withdrawn_at.is_(None),
-                  ResearchConsent.care_use.is_(True))
+    """The condition on (response, its consent) for the responses this reader may count: their consent's class
+    among those tallies.counted_classes gives, the one rule the night's tally follows too."""
+    classes = tallies.counted_classes(form, for_research=for_research)
+    return sa.true() if classes == CONSENT_CLASSES else tallies.consent_class().in_(classes)
 
 
 def _responses(form: FeedbackForm, *, for_research: bool, columns):

@@ -23,11 +23,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from peer_support.extensions import db
-from peer_support.feedback.models import (CONSENT_CLASSES, FeedbackAnswer, FeedbackForm, FeedbackResponse,
-                                          FeedbackTally, FeedbackTallyForm, FeedbackTallyVersion, FormQuestion)
+from peer_support.feedback.models import (CHOICE_KINDS, CONSENT_CLASSES, NUMBER_KINDS, FeedbackAnswer,
+                                          FeedbackForm, FeedbackResponse, FeedbackTally, FeedbackTallyForm,
+                                          FeedbackTallyVersion, FormQuestion)
 from peer_support.research.models import ResearchConsent
 
-CLOSED_KINDS = ("likert", "yes_no", "single_choice", "multiple_choice")
 # The tally counts consents as they stood a little before it ran: a withdrawal written while it ran (stamped
 # just before, committed just after its reading) is then seen as one made since, and the form counted live.
 MARGIN = timedelta(minutes=5)
@@ -46,7 +46,7 @@ def consent_class() -> sa.ColumnElement:
 
 
 def counted_classes(form: FeedbackForm, *, for_research: bool) -> tuple[str, ...]:
-    """The consent classes a reader counts (as results._usable says it in SQL): every response of an anonymous
+    """The consent classes a reader counts (results._usable and the tally alike): every response of an anonymous
     form; for research, those of a pseudonymous form whose consent is in force; for the care team, all but
     those withdrawn without care use."""
     if form.privacy == "anonymous":
@@ -72,7 +72,7 @@ def compute_tallies(now: datetime) -> None:
                .outerjoin(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
                .join(FeedbackAnswer, FeedbackAnswer.response_id == FeedbackResponse.id)
                .join(FormQuestion, FormQuestion.id == FeedbackAnswer.question_id)
-               .where(FeedbackResponse.id <= last, FormQuestion.kind.in_(CLOSED_KINDS))
+               .where(FeedbackResponse.id <= last, FormQuestion.kind.in_(NUMBER_KINDS + CHOICE_KINDS))
                .group_by(FeedbackResponse.form_id, FeedbackAnswer.question_id, FeedbackAnswer.number_value, ticked,
                          consent))
     db.session.execute(sa.insert(FeedbackTally).from_select(

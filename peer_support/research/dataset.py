@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from peer_support.extensions import db
 from peer_support.feedback.models import (
-    FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion, FormVersion,
+    CHOICE_KINDS, NUMBER_KINDS, FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion, FormVersion,
 )
 from peer_support.research import masking
 from peer_support.research.consent import in_force_condition
@@ -35,10 +35,6 @@ from peer_support.research.models import AnswerRedaction
 from peer_support.timezones import local_date
 
 TEXT_KINDS = ("long_text", "short_text")
-
-
-NUMBER_KINDS = ("likert", "yes_no")
-CHOICE_KINDS = ("single_choice", "multiple_choice")
 
 
 @dataclass(frozen=True)
