@@ -63,6 +63,7 @@ from bench.feedback_data import FeedbackRows, make_forms
 from peer_support import PROJECT_ROOT
 from peer_support.auth.passwords import hash_password
 from peer_support.demo import DEFAULT_PASSWORD, DOMAIN, FIRST_NAMES, LARGE_EXTRA_UNITS, LAST_NAMES, UNITS
+from peer_support.meetings import last_meetings
 from peer_support.extensions import db
 from peer_support.meetings.demo import TOPICS
 from peer_support.meetings.models import meeting_topic_link
@@ -196,6 +197,7 @@ class Generator:
             self.insert(m.Meeting.__table__, c.meeting_rows())
             self.insert(m.MeetingParticipant.__table__, c.participant_rows())
             self.insert(meeting_topic_link, c.topic_rows())
+            last_meetings.rebuild(self.connection)  # the rows above bypass the session hook that keeps it
         with self.connection.begin():
             self.insert(m.AuditEntry.__table__, self.audit_rows())
         self.insert_feedback()

@@ -4,7 +4,9 @@ from peer_support.auth.models import Account, AuthSession, LoginAttempt, Recover
 from peer_support.calendars.models import CalendarFeed  # noqa: F401
 from peer_support.feedback.models import (FeedbackAnswer, FeedbackForm, FeedbackInvitation,  # noqa: F401
                                           FeedbackResponse, FormQuestion, FormVersion)
-from peer_support.meetings.models import Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
+from peer_support.meetings.models import LastMeeting, Meeting, MeetingParticipant, MeetingTopic  # noqa: F401
+# The session hook that keeps last_meeting as meetings change: registered wherever the models are.
+import peer_support.meetings.last_meetings  # noqa: F401,E402
 from peer_support.nudges.models import JobLock, Nudge, NudgeThreshold  # noqa: F401
 from peer_support.people.models import AccountInvitation, PeerWorkInterest, ServiceUser  # noqa: F401
 from peer_support.operations.models import JobRun  # noqa: F401

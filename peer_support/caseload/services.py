@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from peer_support.audit.services import record
 from peer_support.auth.models import Account
 from peer_support.extensions import db
-from peer_support.meetings.models import Meeting, MeetingParticipant
+from peer_support.meetings.models import TOOK_PART, LastMeeting, Meeting, MeetingParticipant
 from peer_support.pagination import Page
 from peer_support.peers.models import PeerProfile
 from peer_support.people.models import ServiceUser
@@ -18,8 +18,6 @@ from peer_support.referrals.models import Referral
 
 # The accompaniments a worker holds: accepted (first contact to make), active, or paused with the worker kept.
 CASELOAD_PAGE_STATUSES = ("accepted", "active", "on_hold")
-# Taking part in a meeting: enrolled (not yet marked) or attended; absent and cancelled do not count.
-TOOK_PART = ("enrolled", "attended")
 SORTS = ("name", "status", "last_meeting", "next_meeting", "since")
 PER_PAGE = 25
 
@@ -41,24 +39,16 @@ class CaseloadRow:
         return (now - self.referral.accepted_at).days if self.referral.accepted_at else None
 
 
-def _meeting_times(profile_id: int, people, *, statuses: tuple[str, ...], aggregate, after: datetime | None = None):
-    """Per person of `people` (a subquery of ids), the first or last start of this worker's meetings in these
-    statuses they took part in. Only the people listed: a worker's years of meetings with people whose
-    accompaniment closed long ago are not aggregated for nothing.
-
-    Past meetings are reached from the people's participations (ix_meeting_participant_person, which holds
-    their status); meetings `after` an instant from the worker's few future meetings
-    (ix_meeting_peer_status_starts): the "+ 0" keeps SQLite from starting with the people's whole history."""
-    person = MeetingParticipant.service_user_id if after is None else MeetingParticipant.service_user_id + 0
-    query = (sa.select(MeetingParticipant.service_user_id.label("person_id"),
-                       aggregate(Meeting.starts_at).label("at"))
-             .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-             .where(Meeting.peer_profile_id == profile_id, Meeting.status.in_(statuses),
-                    MeetingParticipant.status.in_(TOOK_PART), person.in_(people))
-             .group_by(MeetingParticipant.service_user_id))
-    if after is not None:
-        query = query.where(Meeting.starts_at >= after)
-    return query.subquery()
+def _next_meetings(profile_id: int, people, *, after: datetime):
+    """Per person of `people` (a subquery of ids), the first start of this worker's planned meetings from `after`
+    they take part in. Reached from the worker's few future meetings (ix_meeting_peer_status_starts): the "+ 0"
+    keeps SQLite from starting with the people's whole history of participations."""
+    return (sa.select(MeetingParticipant.service_user_id.label("person_id"), sa.func.min(Meeting.starts_at).label("at"))
+            .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
+            .where(Meeting.peer_profile_id == profile_id, Meeting.status == "planned", Meeting.starts_at >= after,
+                   MeetingParticipant.status.in_(TOOK_PART), (MeetingParticipant.service_user_id + 0).in_(people))
+            .group_by(MeetingParticipant.service_user_id)
+            .subquery())
 
 
 def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", descending: bool = False,
@@ -68,14 +58,15 @@ def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", desc
     where = (Referral.peer_profile_id == profile_id, Referral.status.in_(statuses),
              Referral.service_user_id.is_not(None))
     people = sa.select(Referral.service_user_id).where(*where)
-    last = _meeting_times(profile_id, people, statuses=("held",), aggregate=sa.func.max)
-    upcoming = _meeting_times(profile_id, people, statuses=("planned",), aggregate=sa.func.min, after=now)
+    # The last meeting is stored (meetings/last_meetings.py); the next one depends on the instant.
+    last = LastMeeting.starts_at
+    upcoming = _next_meetings(profile_id, people, after=now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where))
     order = {
         "name": ServiceUser.display_name,
         "status": Referral.status,
         # Longest without a meeting first: people never met come first, then the oldest last meeting.
-        "last_meeting": last.c.at.asc().nulls_first() if not descending else last.c.at.desc().nulls_last(),
+        "last_meeting": last.asc().nulls_first() if not descending else last.desc().nulls_last(),
         "next_meeting": upcoming.c.at.asc().nulls_last() if not descending else upcoming.c.at.desc().nulls_last(),
         "since": Referral.accepted_at,
     }
@@ -84,9 +75,10 @@ def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", desc
         key = key.desc() if descending else key.asc()
     page = max(1, page)
     rows = db.session.execute(
-        sa.select(Referral, last.c.at, upcoming.c.at)
+        sa.select(Referral, last, upcoming.c.at)
         .join(Referral.service_user)
-        .outerjoin(last, last.c.person_id == Referral.service_user_id)
+        .outerjoin(LastMeeting, sa.and_(LastMeeting.peer_profile_id == profile_id,
+                                        LastMeeting.service_user_id == Referral.service_user_id))
         .outerjoin(upcoming, upcoming.c.person_id == Referral.service_user_id)
         .options(contains_eager(Referral.service_user))
         .where(*where)

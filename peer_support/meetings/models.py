@@ -20,6 +20,8 @@ INITIATORS = ("service_user", "peer_worker", "staff")
 # After a held meeting: what the worker intends (the nudges follow it).
 FOLLOW_UP_INTENTIONS = ("person_will_get_in_touch", "next_meeting_by", "no_further_meeting")
 PARTICIPANT_STATUSES = ("enrolled", "attended", "absent", "cancelled")
+# Taking part in a meeting: enrolled (not yet marked) or attended; absent and cancelled do not count.
+TOOK_PART = ("enrolled", "attended")
 MAX_DURATION_MINUTES = 8 * 60
 
 meeting_topic_link = sa.Table(
@@ -131,3 +133,15 @@ class MeetingParticipant(db.Model):
 
     meeting: Mapped[Meeting] = relationship(back_populates="participants", lazy="raise")
     service_user: Mapped[ServiceUser] = relationship(lazy="raise")
+
+
+class LastMeeting(db.Model):
+    """The start of the last held meeting of a peer worker in which a person took part (enrolled or attended),
+    kept by meetings/last_meetings.py on every flush that changes a meeting or a participant: the caseload sorts
+    a worker's people by it without aggregating years of meetings on every view."""
+
+    __tablename__ = "last_meeting"
+
+    peer_profile_id: Mapped[int] = mapped_column(sa.ForeignKey("peer_profile.id"), primary_key=True)
+    service_user_id: Mapped[int] = mapped_column(sa.ForeignKey("service_user.id"), primary_key=True, index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -58,9 +58,9 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from peer_support.db import UTCDateTime
 from peer_support.extensions import db
-from peer_support.meetings.models import Meeting, MeetingParticipant
+from peer_support.meetings.models import TOOK_PART, Meeting, MeetingParticipant
 from peer_support.nudges.models import RULES, Nudge
-from peer_support.nudges.rules import CONTACT_GAP_THRESHOLDS, TOOK_PART
+from peer_support.nudges.rules import CONTACT_GAP_THRESHOLDS
 from peer_support.nudges.thresholds import effective_thresholds
 from peer_support.people.models import ServiceUser
 from peer_support.referrals.models import Referral, ReferralEvent

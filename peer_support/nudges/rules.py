@@ -70,7 +70,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from peer_support.extensions import db
-from peer_support.meetings.models import Meeting, MeetingParticipant
+from peer_support.meetings.models import TOOK_PART, Meeting, MeetingParticipant
 from peer_support.nudges.models import Nudge
 from peer_support.nudges.thresholds import effective_thresholds
 from peer_support.nudges.working_days import due_after_working_days, full_working_days_between, working_days_before
@@ -84,9 +84,6 @@ from peer_support.training.models import ProgrammeRequirements, TrainingProgramm
 from peer_support.training.status import EXPIRED, IN_GRACE, RENEWAL_DUE, days_until, renewal_state
 from peer_support.units.models import Unit
 
-# Taking part in a meeting: enrolled (not yet marked) or attended, as the caseload page counts it;
-# a person absent from a held group session, or who cancelled, was not met.
-TOOK_PART = ("enrolled", "attended")
 # The referrals a worker holds: the person's peer worker, for their contact requests.
 ACCOMPANIED = ("accepted", "active")
 CONTACT_GAP_THRESHOLDS = {

@@ -9,15 +9,12 @@ import sqlalchemy as sa
 
 from peer_support.audit.services import record
 from peer_support.extensions import db
-from peer_support.meetings.models import Meeting, MeetingParticipant
+from peer_support.meetings.models import TOOK_PART, Meeting, MeetingParticipant
 from peer_support.peers.models import MEETING_FORMATS
 from peer_support.referrals.models import Referral, ReferralEvent
 from peer_support.supervision.models import SupervisionSession, supervision_attendee
 from peer_support.timezones import start_of_local_day
 from peer_support.training.models import TrainingProgramme, TrainingRecord
-
-# Taking part in a meeting: enrolled (attendance not marked) or attended.
-TOOK_PART = ("enrolled", "attended")
 
 
 @dataclass(frozen=True)

@@ -36,9 +36,9 @@ from peer_support.extensions import db
 from peer_support.feedback.models import FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion
 from peer_support.feedback.tallies import compute_tallies
 from peer_support.nudges import lock
-from peer_support.meetings.models import Meeting, MeetingParticipant, meeting_topic_link
+from peer_support.meetings import last_meetings
+from peer_support.meetings.models import TOOK_PART, Meeting, MeetingParticipant, meeting_topic_link
 from peer_support.nudges.measures import GapShare, _months, gap_counts, hours_between, month_ending, status_spans
-from peer_support.nudges.rules import TOOK_PART
 from peer_support.referrals.models import Referral, ReferralEvent
 from peer_support.reports.models import (ActivityMonth, CaseloadMonth, ContactGapMonth, FirstMeetingMonth,
                                          LikertMonth, MeetingMonth, TopicMonth)
@@ -160,6 +160,7 @@ def take_snapshot(now: datetime, months: int = REFRESH_MONTHS) -> list[date]:
         compute_month(last_day, now)
     compute_activity(days, now)
     compute_tallies(now)
+    last_meetings.rebuild(db.session.connection())  # mends what a write the session hook missed could have left
     return days
 
 
