@@ -206,3 +206,31 @@ def test_translations_follow_the_locale_within_a_request(app):
         refresh()
         assert template.render(label=label) == "Sign in|Password"
         assert str(label) == "Password"
+
+
+@pytest.mark.parametrize("language", LOCALES)
+def test_date_filters_write_what_flask_babel_writes(app, language):
+    """The templates' date and datetime filters (peer_support.i18n.format_local_date/_datetime, Babel without
+    Flask-Babel's lookups) give Flask-Babel's own text: the site's time zone, around both daylight saving
+    changes and midnight, every named format and a pattern, in each language, and under force_locale."""
+    from datetime import date, datetime, timezone
+
+    from flask_babel import force_locale, format_date, format_datetime
+
+    instants = [datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
+                datetime(2026, 10, 24, 22, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc),
+                datetime(2026, 12, 31, 23, 15, tzinfo=timezone.utc)]
+    date_filter, datetime_filter = app.jinja_env.filters["date"], app.jinja_env.filters["datetime"]
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for other in LOCALES:
+            with force_locale(other):
+                for fmt in ("short", "medium", "long", "full", "EEEE d MMMM y"):
+                    for instant in instants:
+                        assert date_filter(instant, fmt) == format_date(instant, fmt), (other, fmt, instant)
+                        assert datetime_filter(instant, fmt) == format_datetime(instant, fmt), (other, fmt, instant)
+                    assert date_filter(date(2026, 2, 1), fmt) == format_date(date(2026, 2, 1), fmt)
+                for instant in instants:
+                    assert datetime_filter(instant, "d MMM HH:mm") == format_datetime(instant, "d MMM HH:mm")
+        # The last instant is already the new year in Paris: the day is the site's, not UTC's.
+        assert date_filter(instants[-1], "y") == "2027"
+        assert (date_filter(None), datetime_filter(None)) == ("", "")
