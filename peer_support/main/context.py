@@ -46,9 +46,10 @@ def _navigation():
     The current item is the page itself, else the first item of the page's
     feature (so "Peer workers" stays marked on a worker's profile page).
     """
+    user = current_user._get_current_object()  # once: each access through the proxy looks the user up again
     allowed = [(endpoint, label) for endpoint, label in NAVIGATION
-               if callable(permissions.endpoint_rule(endpoint)) and permissions.endpoint_rule(endpoint)(current_user)
-               and (endpoint not in NAVIGATION_ROLES or current_user.role in NAVIGATION_ROLES[endpoint])]
+               if callable(rule := permissions.endpoint_rule(endpoint)) and rule(user)
+               and (endpoint not in NAVIGATION_ROLES or user.role in NAVIGATION_ROLES[endpoint])]
     current = next((endpoint for endpoint, _ in allowed if endpoint == request.endpoint), None)
     if current is None and request.blueprint and request.blueprint != "main":
         current = next((endpoint for endpoint, _ in allowed if endpoint.startswith(request.blueprint + ".")), None)
