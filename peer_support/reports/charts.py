@@ -14,14 +14,15 @@ on colour alone, in print either.
 """
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from datetime import date
 
 from babel import numbers
-from flask_babel import format_date, format_percent
 from markupsafe import Markup, escape
 
-from peer_support.i18n import format_integer, request_locale
+from peer_support.i18n import format_integer, format_local_date, request_locale
 from peer_support.reports.tables import Table
 
 # Okabe & Ito (2008), "Color Universal Design", black last.
@@ -34,24 +35,44 @@ ONE_DECIMAL = numbers.parse_pattern("#,##0.#")  # parsed once: the dashboard wri
 
 # --- Values -------------------------------------------------------------------------------------
 
-def format_value(value, kind: str) -> str:
-    """A value as shown on screen, in the request's language; "—" when there is none."""
-    if value is None:
-        return "—"
+def value_formatter(kind: str) -> Callable[[object], str]:
+    """The function that writes values of this kind as shown on screen, in the request's language ("—" when
+    there is none), with the locale and patterns looked up once: a dashboard writes thousands of values."""
+    locale = request_locale()
     if kind == "int":
-        return format_integer(value)
-    if kind in ("number", "days", "hours"):
-        return numbers.format_decimal(value, format=ONE_DECIMAL, locale=request_locale())
-    if kind == "percent":
+        write = format_integer
+    elif kind in ("number", "days", "hours"):
+        def write(value):
+            return numbers.format_decimal(value, format=ONE_DECIMAL, locale=locale)
+    elif kind == "percent":
         # Percentages are given as 0–100 (a share of 37.5 % is 37.5).
         # The locale's own pattern ("12,5 %" in French, "12.5%" in English), with one decimal.
-        pattern = request_locale().percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
-        return format_percent(value / 100, format=pattern)
-    if kind == "month":
-        return format_date(_month(value), "MMM yyyy")
-    if kind == "date":
-        return format_date(value, "medium")
-    return str(value)
+        pattern = locale.percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+
+        def write(value):
+            return numbers.format_percent(value / 100, format=pattern, locale=locale)
+    elif kind == "month":
+        def write(value):
+            return format_local_date(_month(value), "MMM yyyy")
+    elif kind == "date":
+        def write(value):
+            return format_local_date(value, "medium")
+    else:
+        write = str
+    return lambda value: "—" if value is None else write(value)
+
+
+def format_value(value, kind: str) -> str:
+    """A value as shown on screen, in the request's language; "—" when there is none."""
+    return value_formatter(kind)(value)
+
+
+def table_cells(table: Table) -> list[list[tuple[str, bool]]]:
+    """The data table's cells, row by row: each value as shown, and whether it is aligned right (numbers)."""
+    writers = [(value_formatter(column.kind), column.kind not in ("text", "month", "date"))
+               for column in table.columns]
+    return [[(write(value), numeric) for (write, numeric), value in zip(writers, row, strict=True)]
+            for row in table.rows]
 
 
 def csv_value(value, kind: str):
@@ -107,14 +128,20 @@ def axis(highest: float, kind: str = "number") -> tuple[float, int]:
 
 # --- Drawing ------------------------------------------------------------------------------------
 
+@functools.cache
+def _attribute_name(name: str) -> str:
+    """An SVG attribute's name from a keyword argument's: stroke_width -> stroke-width, class_ -> class."""
+    return name.rstrip("_").replace("_", "-")
+
+
 class _Svg:
-    """The elements of one chart, escaped as they are added."""
+    """The elements of one chart, escaped as they are added (numbers need no escaping: a chart has thousands)."""
 
     def __init__(self):
         self.parts: list[str] = []
 
     def add(self, tag: str, text: str | None = None, **attributes) -> None:
-        attrs = "".join(f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"'
+        attrs = "".join(f' {_attribute_name(name)}="{value if type(value) in (int, float) else escape(value)}"'
                         for name, value in attributes.items() if value is not None)
         if text is None:
             self.parts.append(f"<{tag}{attrs}/>")
@@ -216,7 +243,8 @@ def render_chart(table: Table, *, id_prefix: str = "chart") -> Markup:
     series = _series(table)
     x_index = _index(table, table.x)
     x_column = table.columns[x_index]
-    categories = [format_value(row[x_index], x_column.kind) for row in table.rows]
+    write_category = value_formatter(x_column.kind)
+    categories = [write_category(row[x_index]) for row in table.rows]
     values = [[_number(row[_index(table, key)]) for key in series] for row in table.rows]
     labels = [table.column(key).label for key in series]
     kind = table.column(series[0]).kind
@@ -259,6 +287,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
     bottom = top + plot_height
     height = bottom + (64 if rotate else 32)
     scale_top, steps = _axis(values, kind, stacked)
+    write = value_formatter(kind)
 
     def y_of(value: float) -> float:
         return bottom - plot_height * (value / scale_top)
@@ -268,7 +297,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
         y = y_of(tick)
         svg.add("line", x1=_r(left), y1=_r(y), x2=_r(WIDTH - right), y2=_r(y), stroke="#767676" if step else "#000",
                 stroke_width=1 if step else 1.5, stroke_dasharray="3 3" if step else None)
-        svg.text(left - 6, y + 4, format_value(tick, kind), size=11, anchor="end")
+        svg.text(left - 6, y + 4, write(tick), size=11, anchor="end")
     every = max(1, math.ceil(count / 12)) if rotate else 1
     for index, category in enumerate(categories):
         x = left + band * (index + 0.5)
@@ -297,7 +326,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
                 for x, y, value in segment:
                     _marker(svg, s, x, y)
                     if series_count == 1 and band >= 36:
-                        svg.text(x, y - 9, format_value(value, kind), size=11, anchor="middle")
+                        svg.text(x, y - 9, write(value), size=11, anchor="middle")
         return height
     inner = band * 0.7
     for i, row in enumerate(values):
@@ -311,7 +340,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
                         height=_r(y_of(base) - y_of(base + value)), fill=fills[s], stroke="#000", stroke_width=1)
                 base += value
             if band >= 28:
-                svg.text(x0 + inner / 2, y_of(base) - 5, format_value(base, kind), size=11, anchor="middle")
+                svg.text(x0 + inner / 2, y_of(base) - 5, write(base), size=11, anchor="middle")
         else:
             width = inner / series_count
             for s, value in enumerate(row):
@@ -321,7 +350,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
                 svg.add("rect", x=_r(x), y=_r(y_of(value)), width=_r(width), height=_r(y_of(0) - y_of(value)),
                         fill=fills[s], stroke="#000", stroke_width=1)
                 if width >= 24:
-                    svg.text(x + width / 2, y_of(value) - 5, format_value(value, kind), size=11, anchor="middle")
+                    svg.text(x + width / 2, y_of(value) - 5, write(value), size=11, anchor="middle")
     return height
 
 
@@ -332,6 +361,7 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
     row_height = 26.0 if stacked or series_count == 1 else 14.0 * series_count + 10
     plot_width = WIDTH - left - right
     scale_top, steps = _axis(values, kind, stacked)
+    write = value_formatter(kind)
     bottom = top + row_height * len(categories)
 
     def x_of(value: float) -> float:
@@ -342,7 +372,7 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
         x = x_of(tick)
         svg.add("line", x1=_r(x), y1=_r(top), x2=_r(x), y2=_r(bottom), stroke="#767676" if step else "#000",
                 stroke_width=1 if step else 1.5, stroke_dasharray="3 3" if step else None)
-        svg.text(x, bottom + 16, format_value(tick, kind), size=11, anchor="middle")
+        svg.text(x, bottom + 16, write(tick), size=11, anchor="middle")
     for i, (category, row) in enumerate(zip(categories, values, strict=True)):
         y0 = top + row_height * i
         svg.text(left - 8, y0 + row_height / 2 + 4, _short(category), size=12, anchor="end")
@@ -354,7 +384,7 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
                 svg.add("rect", x=_r(x_of(base)), y=_r(y0 + 4), width=_r(x_of(base + value) - x_of(base)),
                         height=_r(row_height - 8), fill=fills[s], stroke="#000", stroke_width=1)
                 base += value
-            svg.text(x_of(base) + 5, y0 + row_height / 2 + 4, format_value(base, kind), size=11)
+            svg.text(x_of(base) + 5, y0 + row_height / 2 + 4, write(base), size=11)
         else:
             bar = (row_height - 10) / series_count
             for s, value in enumerate(row):
@@ -363,5 +393,5 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
                 y = y0 + 5 + bar * s
                 svg.add("rect", x=_r(left), y=_r(y), width=_r(x_of(value) - left), height=_r(bar), fill=fills[s],
                         stroke="#000", stroke_width=1)
-                svg.text(x_of(value) + 5, y + bar / 2 + 4, format_value(value, kind), size=11)
+                svg.text(x_of(value) + 5, y + bar / 2 + 4, write(value), size=11)
     return bottom + 28
