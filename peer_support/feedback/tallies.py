@@ -33,6 +33,11 @@ from peer_support.research.models import ResearchConsent
 MARGIN = timedelta(minutes=5)
 
 
+# What the care team counts of a form that is not anonymous: every answer but those whose consent was withdrawn
+# without agreeing to keep them in care use.
+CARE_CLASSES = ("none", "in_force", "withdrawn_care")
+
+
 def consent_class() -> sa.ColumnElement:
     """SQL: the class of a response's consent (feedback_response LEFT JOIN research_consent). The values are
     literal SQL, not parameters, so that PostgreSQL takes the GROUP BY expression for the selected one."""
@@ -53,7 +58,7 @@ def counted_classes(form: FeedbackForm, *, for_research: bool) -> tuple[str, ...
         return CONSENT_CLASSES
     if for_research:
         return ("in_force",) if form.privacy == "pseudonymous" else ()
-    return ("none", "in_force", "withdrawn_care")
+    return CARE_CLASSES
 
 
 def compute_tallies(now: datetime) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.feedback.models import FeedbackAnswer, FeedbackForm, FeedbackResponse, FormQuestion
-from peer_support.feedback.tallies import compute_tallies
+from peer_support.feedback.tallies import CARE_CLASSES, compute_tallies, consent_class
 from peer_support.nudges import lock
 from peer_support.meetings import last_meetings
 from peer_support.meetings.models import TOOK_PART, Meeting, MeetingParticipant, meeting_topic_link
@@ -222,10 +222,9 @@ def month_of(column, ranges: list[tuple[date, datetime, datetime]]) -> sa.Column
 
 def likert_answers(*columns) -> sa.Select:
     """SELECT `columns` over the answers to scale questions that the care team may count: every answer but
-    those whose research consent was withdrawn without agreeing to keep them in care use (as
-    feedback/results.py counts for the care team; anonymous answers always count)."""
-    usable = sa.or_(FeedbackForm.privacy == "anonymous", ResearchConsent.id.is_(None),
-                    ResearchConsent.withdrawn_at.is_(None), ResearchConsent.care_use.is_(True))
+    those whose research consent was withdrawn without agreeing to keep them in care use (the care team's
+    classes of feedback/tallies.py, as the results page counts them; anonymous answers always count)."""
+    usable = sa.or_(FeedbackForm.privacy == "anonymous", consent_class().in_(CARE_CLASSES))
     return (sa.select(*columns).select_from(FeedbackResponse)
             .join(FeedbackForm, FeedbackForm.id == FeedbackResponse.form_id)
             .outerjoin(ResearchConsent, ResearchConsent.id == FeedbackResponse.research_consent_id)
