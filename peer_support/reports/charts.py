@@ -69,8 +69,7 @@ def format_value(value, kind: str) -> str:
 
 def table_cells(table: Table) -> list[list[tuple[str, bool]]]:
     """The data table's cells, row by row: each value as shown, and whether it is aligned right (numbers)."""
-    writers = [(value_formatter(column.kind), column.kind not in ("text", "month", "date"))
-               for column in table.columns]
+    writers = [(value_formatter(column.kind), column.numeric) for column in table.columns]
     return [[(write(value), numeric) for (write, numeric), value in zip(writers, row, strict=True)]
             for row in table.rows]
 

@@ -31,6 +31,11 @@ class Column:
     label: str
     kind: str = "int"
 
+    @property
+    def numeric(self) -> bool:
+        """Whether the column holds numbers (aligned right in the data table)."""
+        return self.kind not in ("text", "month", "date")
+
 
 @dataclass(frozen=True)
 class Table:
