@@ -139,6 +139,23 @@ def test_constant_number_of_statements_at_5_and_500_people(app, client, worker, 
     assert small == large
 
 
+def test_the_view_is_audited_once_the_page_is_rendered(client, worker, accompany):
+    """A GET writes its trace when it commits, after the page's last query (the navigation's unread count, the
+    list): written earlier, it took SQLite's write lock for the rest of the rendering, and concurrent pages
+    rendered one after the other."""
+    from tests.helpers import counted_statements
+
+    accompany(worker, name="Camille")
+    _sign_in_worker(client, worker)
+    client.get("/caseload/")  # the sign-in session's "last seen" bookkeeping, not this page's
+    with counted_statements() as statements:
+        assert client.get("/caseload/").status_code == 200
+    reads = [index for index, statement in enumerate(statements) if statement.lstrip().upper().startswith("SELECT")]
+    writes = [index for index, statement in enumerate(statements) if "INSERT INTO audit_entry" in statement]
+    assert len(writes) == 1 and len(reads) >= 3 and writes[0] > max(reads)
+    assert audit_entries("caseload.view")
+
+
 @pytest.mark.parametrize("query", ["worker=abc", "sort=bogus&order=up", "page=-1", "page=999999999999", "status=x"])
 def test_bad_query_strings_never_fail(client, signed_in, worker, query):
     signed_in("coordinator")
