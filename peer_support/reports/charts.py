@@ -22,7 +22,7 @@ from datetime import date
 from babel import numbers
 from markupsafe import Markup, escape
 
-from peer_support.i18n import format_integer, format_local_date, request_locale
+from peer_support.i18n import format_local_date, integer_writer, request_locale, tenths_writer
 from peer_support.reports.tables import Table
 
 # Okabe & Ito (2008), "Color Universal Design", black last.
@@ -30,7 +30,6 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
 WIDTH = 720
 MAX_LABEL = 28  # characters of a category label drawn in the chart (the table beside it has the whole label)
-ONE_DECIMAL = numbers.parse_pattern("#,##0.#")  # parsed once: the dashboard writes thousands of values
 
 
 # --- Values -------------------------------------------------------------------------------------
@@ -40,17 +39,18 @@ def value_formatter(kind: str) -> Callable[[object], str]:
     there is none), with the locale and patterns looked up once: a dashboard writes thousands of values."""
     locale = request_locale()
     if kind == "int":
-        write = format_integer
+        write = integer_writer(locale)
     elif kind in ("number", "days", "hours"):
-        def write(value):
-            return numbers.format_decimal(value, format=ONE_DECIMAL, locale=locale)
+        write = tenths_writer(locale)
     elif kind == "percent":
-        # Percentages are given as 0–100 (a share of 37.5 % is 37.5).
-        # The locale's own pattern ("12,5 %" in French, "12.5%" in English), with one decimal.
+        # Percentages are given as 0–100 (a share of 37.5 % is 37.5), written with one decimal and the locale's
+        # sign and spacing ("12,5 %" in French, "12.5%" in English): those of its pattern, written once by Babel.
         pattern = locale.percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+        before, _, after = numbers.format_percent(0, format=pattern, locale=locale).partition("0")
+        write_share = tenths_writer(locale, scale=2)
 
         def write(value):
-            return numbers.format_percent(value / 100, format=pattern, locale=locale)
+            return before + write_share(value / 100) + after
     elif kind == "month":
         def write(value):
             return format_local_date(_month(value), "MMM yyyy")
@@ -133,6 +133,12 @@ def _attribute_name(name: str) -> str:
     return name.rstrip("_").replace("_", "-")
 
 
+@functools.lru_cache(maxsize=4096)
+def _escaped(text: str) -> str:
+    """A text escaped for SVG: the same few (colours, the font, labels) recur thousands of times in a dashboard."""
+    return escape(text)
+
+
 class _Svg:
     """The elements of one chart, escaped as they are added (numbers need no escaping: a chart has thousands)."""
 
@@ -140,12 +146,12 @@ class _Svg:
         self.parts: list[str] = []
 
     def add(self, tag: str, text: str | None = None, **attributes) -> None:
-        attrs = "".join(f' {_attribute_name(name)}="{value if type(value) in (int, float) else escape(value)}"'
+        attrs = "".join(f' {_attribute_name(name)}="{value if type(value) in (int, float) else _escaped(value)}"'
                         for name, value in attributes.items() if value is not None)
         if text is None:
             self.parts.append(f"<{tag}{attrs}/>")
         else:
-            self.parts.append(f"<{tag}{attrs}>{escape(text)}</{tag}>")
+            self.parts.append(f"<{tag}{attrs}>{_escaped(text)}</{tag}>")
 
     def raw(self, markup: str) -> None:
         self.parts.append(markup)
@@ -155,8 +161,10 @@ class _Svg:
                  text_anchor=anchor, font_weight=weight, transform=transform)
 
 
-def _r(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+def _r(value: float) -> int | float:
+    """A coordinate to a tenth, as a number (written 12 or 12.5, and not escaped: _Svg.add)."""
+    rounded = round(float(value), 1)
+    return int(rounded) if rounded.is_integer() else rounded
 
 
 def _patterns(svg: _Svg, prefix: str, count: int) -> list[str]:

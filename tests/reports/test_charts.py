@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from babel import numbers
+from babel import Locale, numbers
 from flask_babel import force_locale
 
 from peer_support.config import LOCALES
-from peer_support.i18n import format_integer
-from peer_support.reports.charts import PALETTE, axis, chartable, csv_value, format_value, render_chart
+from peer_support.i18n import format_tenths, integer_writer
+from peer_support.reports.charts import (PALETTE, axis, chartable, csv_value, format_value, render_chart,
+                                          value_formatter)
 from peer_support.reports.csv import table_csv
 from tests.reports.sample_tables import CASELOAD, DELAYS, EMPTY, GAP_SHARE, REFERRALS
 
@@ -140,13 +142,33 @@ def test_values_are_shown_in_the_request_language(app):
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_whole_numbers_are_written_as_babel_writes_them(app, locale):
-    """format_integer's short path (plain ints) gives Babel's own text, and anything else goes through Babel."""
+    """integer_writer's short path (plain ints) gives Babel's own text, and anything else goes through Babel."""
     values = [0, 7, -7, 999, 1000, -1000, 12345, 999999, 1000000, -1234567, 10 ** 12 + 3, 40.0, -2500.0, 0.0]
     with app.test_request_context("/"), force_locale(locale):
+        format_integer = integer_writer()
         for value in values:
             assert format_integer(value) == numbers.format_decimal(value, locale=locale), value
         assert format_integer(Decimal("12345")) == numbers.format_decimal(12345, locale=locale)
         assert format_integer(2.5) == numbers.format_decimal(2.5, locale=locale)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_numbers_with_a_decimal_are_written_as_babel_writes_them(app, locale):
+    """format_tenths (the dashboard's days, hours and percentages) gives Babel's text for #,##0.#: its rounding
+    (half to even on the number's decimal text, -0 kept), its signs; and the percent formatter its pattern's."""
+    generator = random.Random(9)
+    values = [0, -0.0, 0.05, 0.15, 0.25, 0.35, -0.04, 12.35, 1234.55, 999999.95, 10 ** 7 + 0.05, -1234.5, 5, 100,
+              Decimal("2.45"), Decimal("-0.05"), 10 ** 12 + 3]
+    values += [round(generator.uniform(-10 ** 6, 10 ** 6), generator.randint(0, 4)) for _ in range(2000)]
+    with app.test_request_context("/"), force_locale(locale):
+        percent = value_formatter("percent")
+        percent_pattern = Locale.parse(locale).percent_formats[None].pattern.replace("#,##0", "#,##0.#", 1)
+        for value in values:
+            assert format_tenths(value) == numbers.format_decimal(value, format="#,##0.#", locale=locale), value
+            if not isinstance(value, Decimal):
+                assert percent(value) == numbers.format_percent(value / 100, format=percent_pattern,
+                                                                 locale=locale), value
+        assert format_tenths(float("nan")) == numbers.format_decimal(float("nan"), format="#,##0.#", locale=locale)
 
 
 def test_csv_values_are_plain():
