@@ -8,7 +8,7 @@ from peer_support.caseload.forms import CaseloadFilterForm
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.forms import choices
-from peer_support.peers.labels import FORMAT_LABELS
+from peer_support.i18n import translated
 from peer_support.peers.services import get_profile, profile_of
 from peer_support.people.labels import CONTACT_CHANNEL_LABELS, FOLLOW_UP_LABELS
 from peer_support.security import client_ip
@@ -40,7 +40,8 @@ def index():
     elif profile is not None:
         abort(404)
     html = render_template("caseload/index.html", filters=filters, profile=profile, page=page, now=now,
-                           coordinator=coordinator, status_labels=STATUS_LABELS, format_labels=FORMAT_LABELS,
-                           contact_channel_labels=CONTACT_CHANNEL_LABELS, follow_up_labels=FOLLOW_UP_LABELS)
+                           coordinator=coordinator, status_labels=translated(STATUS_LABELS),
+                           contact_channel_labels=translated(CONTACT_CHANNEL_LABELS),
+                           follow_up_labels=translated(FOLLOW_UP_LABELS))
     db.session.commit()  # after rendering: the commit expires what the page shows
     return html
