@@ -1,6 +1,7 @@
 """The people a peer worker accompanies, each with their last and next meeting, in a constant number of queries."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -52,29 +53,34 @@ _ROW_COLUMNS = (ServiceUser.id, ServiceUser.code, ServiceUser.display_name, Serv
                 Referral.accepted_at)
 
 
-def _next_meetings(profile_id: int, people, *, after: datetime):
-    """Per person of `people` (a subquery of ids), the first start of this worker's planned meetings from `after`
-    they take part in. Reached from the worker's few future meetings (ix_meeting_peer_status_starts): the "+ 0"
-    keeps SQLite from starting with the people's whole history of participations."""
+# The values a caseload statement is run with (bound at execution: the statements are built once).
+_PROFILE = sa.bindparam("profile_id")
+_STATUSES = sa.bindparam("statuses", expanding=True)
+_WHERE = (Referral.peer_profile_id == _PROFILE, Referral.status.in_(_STATUSES), Referral.service_user_id.is_not(None))
+_COUNT = sa.select(sa.func.count()).select_from(Referral).where(*_WHERE)
+
+
+def _next_meetings():
+    """Per person accompanied, the first start of this worker's planned meetings from the instant `after` they
+    take part in. Reached from the worker's few future meetings (ix_meeting_peer_status_starts): the "+ 0" keeps
+    SQLite from starting with the people's whole history of participations."""
+    people = sa.select(Referral.service_user_id).where(*_WHERE)
     return (sa.select(MeetingParticipant.service_user_id.label("person_id"), sa.func.min(Meeting.starts_at).label("at"))
             .join(Meeting, Meeting.id == MeetingParticipant.meeting_id)
-            .where(Meeting.peer_profile_id == profile_id, Meeting.status == "planned", Meeting.starts_at >= after,
-                   MeetingParticipant.status.in_(TOOK_PART), (MeetingParticipant.service_user_id + 0).in_(people))
+            .where(Meeting.peer_profile_id == _PROFILE, Meeting.status == "planned",
+                   Meeting.starts_at >= sa.bindparam("after"), MeetingParticipant.status.in_(TOOK_PART),
+                   (MeetingParticipant.service_user_id + 0).in_(people))
             .group_by(MeetingParticipant.service_user_id)
             .subquery())
 
 
-def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", descending: bool = False,
-             status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the worker's accompaniments, sorted; two queries whatever the caseload size."""
-    statuses = (status,) if status in CASELOAD_PAGE_STATUSES else CASELOAD_PAGE_STATUSES
-    where = (Referral.peer_profile_id == profile_id, Referral.status.in_(statuses),
-             Referral.service_user_id.is_not(None))
-    people = sa.select(Referral.service_user_id).where(*where)
-    # The last meeting is stored (meetings/last_meetings.py); the next one depends on the instant.
+@functools.cache
+def _page_statement(sort: str, descending: bool) -> sa.Select:
+    """A page of the caseload in one order, built once per order with its cache key (SQLAlchemy memoizes a
+    statement's key): building it again on every view cost a tenth of the page. The last meeting is stored
+    (meetings/last_meetings.py); the next one depends on the instant."""
     last = LastMeeting.starts_at
-    upcoming = _next_meetings(profile_id, people, after=now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Referral).where(*where))
+    upcoming = _next_meetings()
     order = {
         "name": ServiceUser.display_name,
         "status": Referral.status,
@@ -83,20 +89,29 @@ def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", desc
         "next_meeting": upcoming.c.at.asc().nulls_last() if not descending else upcoming.c.at.desc().nulls_last(),
         "since": Referral.accepted_at,
     }
-    key = order.get(sort, order["last_meeting"])
+    key = order[sort]
     if sort in ("name", "status", "since"):
         key = key.desc() if descending else key.asc()
+    return (sa.select(*_ROW_COLUMNS, last, upcoming.c.at)
+            .select_from(Referral)
+            .join(Referral.service_user)
+            .outerjoin(LastMeeting, sa.and_(LastMeeting.peer_profile_id == _PROFILE,
+                                            LastMeeting.service_user_id == Referral.service_user_id))
+            .outerjoin(upcoming, upcoming.c.person_id == Referral.service_user_id)
+            .where(*_WHERE)
+            .order_by(key, ServiceUser.display_name, Referral.id)
+            .limit(sa.bindparam("limit")).offset(sa.bindparam("offset")))
+
+
+def caseload(profile_id: int, *, now: datetime, sort: str = "last_meeting", descending: bool = False,
+             status: str | None = None, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """One page of the worker's accompaniments, sorted; two queries whatever the caseload size."""
+    statuses = [status] if status in CASELOAD_PAGE_STATUSES else list(CASELOAD_PAGE_STATUSES)
     page = max(1, page)
-    rows = db.session.execute(
-        sa.select(*_ROW_COLUMNS, last, upcoming.c.at)
-        .select_from(Referral)
-        .join(Referral.service_user)
-        .outerjoin(LastMeeting, sa.and_(LastMeeting.peer_profile_id == profile_id,
-                                        LastMeeting.service_user_id == Referral.service_user_id))
-        .outerjoin(upcoming, upcoming.c.person_id == Referral.service_user_id)
-        .where(*where)
-        .order_by(key, ServiceUser.display_name, Referral.id)
-        .limit(per_page).offset((page - 1) * per_page))
+    values = {"profile_id": profile_id, "statuses": statuses}
+    total = db.session.scalar(_COUNT, values)
+    rows = db.session.execute(_page_statement(sort if sort in SORTS else "last_meeting", bool(descending)),
+                              {**values, "after": now, "limit": per_page, "offset": (page - 1) * per_page})
     items = [CaseloadRow(*row) for row in rows]
     return Page(items=items, page=page, per_page=per_page, total=int(total or 0))
 
