@@ -70,7 +70,7 @@ def _write_traces_last() -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from peer_support.i18n import register_template_filters, select_locale, select_timezone
+    from peer_support.i18n import Request, register_template_filters, select_locale, select_timezone
 
     import peer_support.models  # noqa: F401  (every table known before anything maps or migrates)
 
@@ -83,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
     extensions.migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     extensions.csrf.init_app(app)
     extensions.babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.request_class = Request
     extensions.bootstrap.init_app(app)
     login_manager = extensions.login_manager
     login_manager.init_app(app)

@@ -234,3 +234,30 @@ def test_date_filters_write_what_flask_babel_writes(app, language):
         # The last instant is already the new year in Paris: the day is the site's, not UTC's.
         assert date_filter(instants[-1], "y") == "2027"
         assert (date_filter(None), datetime_filter(None)) == ("", "")
+
+
+def test_wtforms_messages_are_in_the_request_language_and_loaded_once(app, monkeypatch):
+    """WTForms' own messages (a number field's error) come in the request's language, from a catalogue loaded
+    once per language and process (peer_support.i18n.Request), not from disk on every request."""
+    from babel import support
+    from flask_babel import force_locale
+    from werkzeug.datastructures import MultiDict
+
+    from peer_support import i18n
+    from peer_support.caseload.forms import CaseloadFilterForm
+
+    loads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *args, **kwargs: loads.append(kwargs.get("domain")) or load(*args, **kwargs))
+    i18n._wtforms_translations.cache_clear()
+    messages = {}
+    for language in ("fr", "en", "fr", "en"):
+        with app.test_request_context("/caseload/"), force_locale(language):
+            form = CaseloadFilterForm(MultiDict({"page": "deux"}))
+            assert not form.validate()
+            messages.setdefault(language, set()).update(form.page.errors)
+    french = i18n._wtforms_translations("fr").gettext("Not a valid integer value.")
+    assert "Not a valid integer value." in messages["en"] and french in messages["fr"]
+    assert french != "Not a valid integer value." and french not in messages["en"]
+    assert loads.count("wtforms") == 2
