@@ -1,6 +1,7 @@
 """Signing in and out: throttling, server-side sessions, password changes."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -140,16 +141,20 @@ def start_session(account: Account, *, ip: str | None, user_agent: str | None, n
     return token
 
 
+@functools.cache
+def _open_session_statement() -> sa.Select:
+    """The open session of a token (by its hash) with its account, built once with its cache key: every signed-in
+    request runs it."""
+    return (sa.select(AuthSession).options(joinedload(AuthSession.account))
+            .where(AuthSession.token_hash == sa.bindparam("token_hash"), AuthSession.ended_at.is_(None)))
+
+
 def resume_session(token: str, *, idle_timeout: timedelta, absolute_timeout: timedelta,
                    now: datetime) -> Account | None:
     """The account behind a session token, or None if the session ended or expired."""
     if not token:
         return None
-    auth_session = db.session.scalar(
-        sa.select(AuthSession)
-        .options(joinedload(AuthSession.account))
-        .where(AuthSession.token_hash == _token_hash(token), AuthSession.ended_at.is_(None))
-    )
+    auth_session = db.session.scalar(_open_session_statement(), {"token_hash": _token_hash(token)})
     if auth_session is None:
         return None
     if not auth_session.account.is_active:

@@ -7,6 +7,7 @@ elsewhere (nudges/engine.py); this module never creates one.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -63,10 +64,22 @@ class NudgeItem:
 
 def _addressed_to(actor):
     """The nudges addressed to the actor: their own, and the coordination team's for a coordinator."""
-    own = Nudge.account_id == actor.id
-    if permissions.is_coordinator(actor):
-        return sa.or_(own, Nudge.audience == "coordination")
-    return own
+    return _addressed(actor.id, coordination=permissions.is_coordinator(actor))
+
+
+def _addressed(account_id, *, coordination: bool):
+    """The nudges addressed to an account (its id, or a bound parameter): its own, and the coordination team's
+    for a coordinator's."""
+    own = Nudge.account_id == account_id
+    return sa.or_(own, Nudge.audience == "coordination") if coordination else own
+
+
+@functools.cache
+def _unread_count_statement(coordination: bool) -> sa.Select:
+    """unread_count's statement, built once per kind of reader with its cache key: it runs on every page."""
+    return sa.select(sa.func.count()).select_from(Nudge).where(
+        _addressed(sa.bindparam("account_id"), coordination=coordination), Nudge.status == "open",
+        Nudge.read_at.is_(None))
 
 
 def _visible(actor, scope: str):
@@ -92,8 +105,7 @@ def unread_count(actor) -> int:
     """Open nudges addressed to the actor that nobody has listed yet: one COUNT, none for other roles."""
     if not permissions.can_receive_nudges(actor):
         return 0
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Nudge).where(
-        _addressed_to(actor), Nudge.status == "open", Nudge.read_at.is_(None)))
+    return db.session.scalar(_unread_count_statement(permissions.is_coordinator(actor)), {"account_id": actor.id})
 
 
 def open_count(actor) -> int:

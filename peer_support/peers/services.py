@@ -1,6 +1,7 @@
 """Peer worker profiles: finding them, and (below) creating and changing them."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -33,11 +34,15 @@ def profile_of(account) -> PeerProfile | None:
     """The profile of a peer_worker account, if the coordinator has created it."""
     if account is None or getattr(account, "role", None) != "peer_worker":
         return None
-    return db.session.scalar(
-        sa.select(PeerProfile)
-        .options(joinedload(PeerProfile.account), joinedload(PeerProfile.supervisor))
-        .where(PeerProfile.account_id == account.id)
-    )
+    return db.session.scalar(_profile_of_statement(), {"account_id": account.id})
+
+
+@functools.cache
+def _profile_of_statement() -> sa.Select:
+    """profile_of's statement, built once with its cache key: a peer worker's every page runs it."""
+    return (sa.select(PeerProfile)
+            .options(joinedload(PeerProfile.account), joinedload(PeerProfile.supervisor))
+            .where(PeerProfile.account_id == sa.bindparam("account_id")))
 
 
 def record_export(actor, action: str, *, ip: str | None, now: datetime, rows: int) -> None:
