@@ -43,11 +43,12 @@ def _unit_choices(form_field) -> None:
     form_field.choices = choices([("", _("All units"))] + unit_choices())
 
 
-def _dashboard_filters() -> tuple[DashboardFilterForm, Filters | None]:
-    """The filter form read from the query string, and the Filters it gives (None while it has errors)."""
+def _dashboard_filters(workers: list[tuple[int, str]]) -> tuple[DashboardFilterForm, Filters | None]:
+    """The filter form read from the query string, and the Filters it gives (None while it has errors);
+    `workers` are worker_choices()."""
     form = DashboardFilterForm(request.args)
     _unit_choices(form.unit)
-    form.worker.choices = choices([("", _("All peer workers"))] + worker_choices())
+    form.worker.choices = choices([("", _("All peer workers"))] + workers)
     if not form.validate():
         return form, None
     starts_on, ends_on = default_period(local_today())
@@ -76,10 +77,11 @@ def filter_args(filters: Filters) -> dict:
 
 @blueprint.get("/")
 def dashboard():
-    form, filters = _dashboard_filters()
+    workers = worker_choices()
+    form, filters = _dashboard_filters(workers)
     tables = registry.programme_tables(filters) if filters else []
     worker_form = WorkerChoiceForm(formdata=None)
-    worker_form.worker.choices = choices([("", _("Choose…"))] + worker_choices())
+    worker_form.worker.choices = choices([("", _("Choose…"))] + workers)
     return render_template("reports/dashboard.html", form=form, filters=filters, tables=tables,
                            worker_form=worker_form, args=filter_args(filters) if filters else {}), \
         200 if filters else 400
@@ -87,7 +89,7 @@ def dashboard():
 
 @blueprint.get("/tables/<key>.csv")
 def table_download(key: str):
-    form, filters = _dashboard_filters()
+    form, filters = _dashboard_filters(worker_choices())
     if filters is None:
         abort(400)
     table = registry.programme_table(key, filters)
