@@ -81,6 +81,9 @@ def format_local_datetime(value: datetime, fmt: str = "medium") -> str:
     return dates.format_datetime(value, fmt, tzinfo=request_timezone(), locale=request_locale())
 
 
+_TENTH = Decimal("0.1")
+
+
 @functools.cache
 def _number_signs(locale: Locale) -> tuple[str, str, str] | None:
     """The group, decimal and minus signs of a locale whose numbers Babel writes in groups of three digits (both
@@ -132,9 +135,6 @@ def tenths_writer(locale: Locale | None = None, *, scale: int = 0) -> Callable[[
         text = f"{abs(tenths):,f}".removesuffix(".0").translate(separators)
         return signs[2] + text if tenths.is_signed() else text
     return write
-
-
-_TENTH = Decimal("0.1")
 
 
 class Babel(flask_babel.Babel):
