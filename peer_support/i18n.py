@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from functools import cached_property
 
 import flask
 import flask_babel
@@ -141,7 +140,7 @@ class Babel(flask_babel.Babel):
     """Flask-Babel, with the message domain above, whose translations the templates' _() and ngettext() read
     directly (Flask-Babel's own callables look the domain up again for every message)."""
 
-    @cached_property
+    @functools.cached_property
     def domain_instance(self):
         return RequestDomain(domain=self.domain)
 
@@ -165,7 +164,7 @@ class Request(flask.Request):
     language where Flask-WTF reads them (flask_wtf.i18n): it loaded their catalogue from disk again on every request
     that built a form, a twentieth of the caseload page's time."""
 
-    @cached_property
+    @functools.cached_property
     def wtforms_translations(self):
         return _wtforms_translations(str(request_locale()))
 
