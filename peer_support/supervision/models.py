@@ -19,7 +19,9 @@ supervision_attendee = sa.Table(
     "supervision_attendee",
     db.metadata,
     sa.Column("session_id", sa.ForeignKey("supervision_session.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("profile_id", sa.ForeignKey("peer_profile.id", ondelete="CASCADE"), primary_key=True, index=True),
+    sa.Column("profile_id", sa.ForeignKey("peer_profile.id", ondelete="CASCADE"), primary_key=True),
+    # A worker's sessions from the index alone (the dashboard's supervision compliance, for every worker at once).
+    sa.Index("ix_supervision_attendee_profile_id", "profile_id", "session_id"),
 )
 
 
