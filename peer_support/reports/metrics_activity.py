@@ -73,12 +73,6 @@ def period_months(filters: Filters) -> list[_Month]:
     return months
 
 
-def _month_number(column, months: list[_Month]) -> sa.ColumnElement[int]:
-    """SQL: the number of the month a moment falls in (the caller keeps the moment within the period).
-    A CASE over the months' ends rather than a join, so the rows are read once whatever the months."""
-    return sa.case(*((column < month.end, month.number) for month in months[:-1]), else_=months[-1].number)
-
-
 def _percent(part: int | float, whole: int | float) -> float | None:
     """part / whole as a percentage with one decimal; None when the whole is 0."""
     return round(100.0 * part / whole, 1) if whole else None
@@ -117,13 +111,13 @@ def _month_column() -> Column:
 def new_referrals_by_month(filters: Filters) -> Table:
     """Referrals made in each month of the period, by source: staff, or the person themself."""
     months = period_months(filters)
-    month_no = _month_number(Referral.created_at, months)
     from_staff = sa.func.coalesce(sa.func.sum(sa.case((Referral.source == "staff", 1), else_=0)), 0)
-    rows = db.session.execute(
-        sa.select(month_no.label("month_no"), from_staff.label("staff"), sa.func.count().label("total"))
-        .where(Referral.created_at >= months[0].start, Referral.created_at < months[-1].end,
-               *_referral_filters(filters))
-        .group_by(month_no)).all()
+    # One aggregate per month, each a range of ix_referral_created_source, rather than one GROUP BY over a
+    # computed month: SQLite sorted the year's referrals again for it (26 ms against 4 on the bench data).
+    rows = db.session.execute(sa.union_all(*(
+        sa.select(sa.literal(month.number).label("month_no"), from_staff.label("staff"), sa.func.count().label("total"))
+        .where(Referral.created_at >= month.start, Referral.created_at < month.end, *_referral_filters(filters))
+        for month in months))).all()
     found = {row.month_no: row for row in rows}
     table_rows = []
     for month in months:
@@ -295,10 +289,11 @@ def topics_addressed(filters: Filters) -> Table:
     months = period_months(filters)
     stored, live = stored_and_live(filters, months)
     snap = TopicMonth
-    parts = []
-    if stored:
-        parts.append(sa.select(snap.topic_id, snap.meetings)
-                     .where(snap.month.in_(sorted(stored)), *_owner_filters(snap, filters, worker_units=True)))
+    # A stored month is added up on its own, in its index's topic order: one GROUP BY over the whole period made
+    # SQLite sort a year of rows again (13 ms against 6 on the bench data).
+    parts = [sa.select(snap.topic_id, sa.func.sum(snap.meetings).label("meetings"))
+              .where(snap.month == first_day, *_owner_filters(snap, filters, worker_units=True))
+              .group_by(snap.topic_id) for first_day in sorted(stored)]
     if live:
         month = month_of(Meeting.starts_at, live)
         parts.append(sa.select(meeting_topic_link.c.topic_id, sa.literal(1).label("meetings"))
