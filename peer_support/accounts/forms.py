@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectChoice, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import EmailField, SelectChoice, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from peer_support.auth.forms import NewPasswordMixin
 from peer_support.auth.labels import PROFESSION_LABELS, ROLE_LABELS
-from peer_support.forms import choices, language_choices, stripped
+from peer_support.forms import SelectField, choices, language_choices, stripped
 
 
 class AccountForm(FlaskForm):

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, StringField
 from wtforms.validators import Length, Optional
 
-from peer_support.forms import choices
+from peer_support.forms import SelectField, choices
 
 
 class AuditFilterForm(FlaskForm):

@@ -2,10 +2,10 @@ from datetime import time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms import EmailField, PasswordField, RadioField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from peer_support.forms import choices, language_choices, stripped
+from peer_support.forms import SelectField, choices, language_choices, stripped
 from peer_support.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
 

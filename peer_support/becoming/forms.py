@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, TextAreaField
+from wtforms import SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from peer_support.becoming.labels import INTEREST_STATUS_LABELS
-from peer_support.forms import choices, stripped
+from peer_support.forms import SelectField, choices, stripped
 
 
 class InterestFilterForm(FlaskForm):

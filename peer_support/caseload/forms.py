@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
+from wtforms import IntegerField
 from wtforms.validators import NumberRange, Optional
 
 from peer_support.caseload.services import CASELOAD_PAGE_STATUSES
-from peer_support.forms import choices, optional_int
+from peer_support.forms import SelectField, choices, optional_int
 from peer_support.triage.labels import STATUS_LABELS
 from peer_support.pagination import MAX_PAGE
 

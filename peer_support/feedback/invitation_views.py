@@ -11,7 +11,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
-from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms import SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from peer_support import permissions
@@ -23,7 +23,7 @@ from peer_support.extensions import db
 from peer_support.feedback import blueprint, invitations
 from peer_support.feedback.labels import TRIGGER_LABELS, bilingual
 from peer_support.feedback.models import FeedbackForm, FeedbackInvitation
-from peer_support.forms import ConfirmForm, choices, optional_int, show_form_error, stripped
+from peer_support.forms import ConfirmForm, SelectField, choices, optional_int, show_form_error, stripped
 from peer_support.people.models import ServiceUser
 from peer_support.security import client_ip
 from peer_support.units.models import Unit

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from peer_support.forms import optional_int, stripped
+from peer_support.forms import SelectField, optional_int, stripped
 
 
 class InformationPageForm(FlaskForm):

@@ -5,11 +5,11 @@ the services do, with a message a person understands, also for ids forged in a P
 """
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField,
+                     SubmitField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from peer_support.forms import choices, optional_int, stripped
+from peer_support.forms import SelectField, choices, optional_int, stripped
 from peer_support.meetings.labels import (FOLLOW_UP_LABELS, FORMAT_LABELS, INITIATOR_LABELS, PLACE_LABELS,
                                           STATUS_FILTERS)
 from peer_support.meetings.models import MAX_DURATION_MINUTES

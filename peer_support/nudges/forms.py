@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
+from wtforms import DateField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
-from peer_support.forms import choices, optional_int, stripped
+from peer_support.forms import SelectField, choices, optional_int, stripped
 from peer_support.nudges.labels import (RULE_TITLES, SCOPE_LABELS, STATUS_FILTER_LABELS, THRESHOLD_HELP,
                                        THRESHOLD_LABELS)
 from peer_support.nudges.services import REASON_MAX

@@ -1,11 +1,11 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     SubmitField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, IntegerField, SelectMultipleField, StringField, SubmitField,
+                     TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from peer_support.forms import choices, optional_int
+from peer_support.forms import SelectField, choices, optional_int
 from peer_support.peers.labels import ABSENCE_LABELS, FORMAT_LABELS, STATUS_LABELS
 
 

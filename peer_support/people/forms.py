@@ -1,11 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, EmailField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     SubmitField)
+from wtforms import BooleanField, EmailField, IntegerField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from peer_support.auth.forms import NewPasswordMixin
-from peer_support.forms import choices, optional_int, stripped
+from peer_support.forms import SelectField, choices, optional_int, stripped
 from peer_support.people.labels import AGE_BAND_LABELS, CONTACT_CHANNEL_LABELS, GENDER_LABELS
 
 

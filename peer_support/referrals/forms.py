@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from peer_support.forms import choices, optional_int
+from peer_support.forms import SelectField, choices, optional_int
 from peer_support.peers.labels import FORMAT_LABELS
 from peer_support.referrals.labels import CARE_STAGE_LABELS
 

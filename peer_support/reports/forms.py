@@ -5,10 +5,10 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField
+from wtforms import DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
-from peer_support.forms import optional_int
+from peer_support.forms import SelectField, optional_int
 
 # A period longer than this would draw hundreds of months: five years is plenty for a dashboard.
 MAX_PERIOD_DAYS = 5 * 366

@@ -1,10 +1,10 @@
 """Forms of the research pages: studies, consent texts, consents (in the app and on paper), redactions."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
-from peer_support.forms import stripped
+from peer_support.forms import SelectField, stripped
 from peer_support.research.studies import TEXT_MAX
 
 CARE_USE_LABEL = _l("If I withdraw my consent, my answers may still be used by the care team")

@@ -1,10 +1,10 @@
 """Forms of rooms, closures and the free-room finder. Dates and times are typed in local time."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import DateField, IntegerField, StringField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from peer_support.forms import optional_int, stripped
+from peer_support.forms import SelectField, optional_int, stripped
 from peer_support.rooms import services
 
 

@@ -1,11 +1,10 @@
 """Forms of supervision sessions and debrief requests. Dates and times are typed in local time."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
-                     TimeField)
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from peer_support.forms import choices, optional_int, stripped
+from peer_support.forms import SelectField, choices, optional_int, stripped
 from peer_support.supervision import services
 from peer_support.supervision.debriefs import DESCRIPTION_MAX
 from peer_support.supervision.labels import DEBRIEF_STATUS_LABELS, HARD_EVENT_LABELS, SESSION_KIND_LABELS

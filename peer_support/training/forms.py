@@ -3,10 +3,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from peer_support.forms import choices, stripped
+from peer_support.forms import SelectField, choices, stripped
 from peer_support.training.labels import KIND_LABELS, STATUS_LABELS
 
 

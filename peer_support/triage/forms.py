@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms import DateField, IntegerField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from peer_support.forms import choices, optional_int
+from peer_support.forms import SelectField, choices, optional_int
 from peer_support.triage.labels import CARE_STAGE_LABELS, CLOSE_REASON_LABELS, STATUS_LABELS
 from peer_support.pagination import MAX_PAGE
 
