@@ -28,6 +28,7 @@ from peer_support.reports.tables import Table
 # Okabe & Ito (2008), "Color Universal Design", black last.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', Arial, sans-serif"
+_FONT = escape(FONT)
 WIDTH = 720
 MAX_LABEL = 28  # characters of a category label drawn in the chart (the table beside it has the whole label)
 
@@ -52,14 +53,25 @@ def value_formatter(kind: str) -> Callable[[object], str]:
         def write(value):
             return before + write_share(value / 100) + after
     elif kind == "month":
-        def write(value):
-            return format_local_date(_month(value), "MMM yyyy")
+        write = _memoized(lambda value: format_local_date(_month(value), "MMM yyyy"))
     elif kind == "date":
-        def write(value):
-            return format_local_date(value, "medium")
+        # A table's dates repeat (a group session's day, the day supervision falls due): each is written once.
+        write = _memoized(lambda value: format_local_date(value, "medium"))
     else:
         write = str
     return lambda value: "—" if value is None else write(value)
+
+
+def _memoized(write: Callable[[object], str]) -> Callable[[object], str]:
+    """`write`, each value written once (for one table or chart: the request's language cannot change)."""
+    written: dict = {}
+
+    def write_once(value) -> str:
+        text = written.get(value)
+        if text is None:
+            text = written[value] = write(value)
+        return text
+    return write_once
 
 
 def format_value(value, kind: str) -> str:
@@ -156,9 +168,17 @@ class _Svg:
     def raw(self, markup: str) -> None:
         self.parts.append(markup)
 
+    # The two elements a chart draws by the thousand (a bar per worker), written as add() writes them.
+
+    def rect(self, x, y, width, height, fill: str) -> None:
+        self.parts.append(f'<rect x="{_r(x)}" y="{_r(y)}" width="{_r(width)}" height="{_r(height)}" '
+                          f'fill="{_escaped(fill)}" stroke="#000" stroke-width="1"/>')
+
     def text(self, x, y, text: str, *, size=12, anchor="start", weight=None, transform=None) -> None:
-        self.add("text", text, x=_r(x), y=_r(y), font_size=size, font_family=FONT, fill="#000",
-                 text_anchor=anchor, font_weight=weight, transform=transform)
+        extra = (f' font-weight="{_escaped(weight)}"' if weight is not None else "") + \
+            (f' transform="{_escaped(transform)}"' if transform is not None else "")
+        self.parts.append(f'<text x="{_r(x)}" y="{_r(y)}" font-size="{size}" font-family="{_FONT}" fill="#000" '
+                          f'text-anchor="{_escaped(anchor)}"{extra}>{_escaped(text)}</text>')
 
 
 def _r(value: float) -> int | float:
@@ -198,7 +218,7 @@ def _legend(svg: _Svg, labels: list[str], fills: list[str], y: float, *, lines: 
                     stroke_width=3, stroke_dasharray=_dash(index))
             _marker(svg, index, x + 9, y - 4)
         else:
-            svg.add("rect", x=_r(x), y=_r(y - 11), width=14, height=14, fill=fill, stroke="#000", stroke_width=1)
+            svg.rect(x, y - 11, 14, 14, fill)
         svg.text(x + 22, y, label)
         x += width
     return y
@@ -214,7 +234,7 @@ def _marker(svg: _Svg, index: int, x: float, y: float) -> None:
     if shape == 0:
         svg.add("circle", cx=_r(x), cy=_r(y), r=4, fill=colour, stroke="#000", stroke_width=1)
     elif shape == 1:
-        svg.add("rect", x=_r(x - 4), y=_r(y - 4), width=8, height=8, fill=colour, stroke="#000", stroke_width=1)
+        svg.rect(x - 4, y - 4, 8, 8, colour)
     elif shape == 2:
         svg.add("path", d=f"M{_r(x)} {_r(y - 5)}L{_r(x + 5)} {_r(y + 4)}L{_r(x - 5)} {_r(y + 4)}Z", fill=colour,
                 stroke="#000", stroke_width=1)
@@ -343,8 +363,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
             for s, value in enumerate(row):
                 if not value:
                     continue
-                svg.add("rect", x=_r(x0), y=_r(y_of(base + value)), width=_r(inner),
-                        height=_r(y_of(base) - y_of(base + value)), fill=fills[s], stroke="#000", stroke_width=1)
+                svg.rect(x0, y_of(base + value), inner, y_of(base) - y_of(base + value), fills[s])
                 base += value
             if band >= 28:
                 svg.text(x0 + inner / 2, y_of(base) - 5, write(base), size=11, anchor="middle")
@@ -354,8 +373,7 @@ def _columns(svg: _Svg, categories, values, kind, top, fills, *, stacked=False, 
                 if value is None:
                     continue
                 x = x0 + width * s
-                svg.add("rect", x=_r(x), y=_r(y_of(value)), width=_r(width), height=_r(y_of(0) - y_of(value)),
-                        fill=fills[s], stroke="#000", stroke_width=1)
+                svg.rect(x, y_of(value), width, y_of(0) - y_of(value), fills[s])
                 if width >= 24:
                     svg.text(x + width / 2, y_of(value) - 5, write(value), size=11, anchor="middle")
     return height
@@ -388,8 +406,7 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
             for s, value in enumerate(row):
                 if not value:
                     continue
-                svg.add("rect", x=_r(x_of(base)), y=_r(y0 + 4), width=_r(x_of(base + value) - x_of(base)),
-                        height=_r(row_height - 8), fill=fills[s], stroke="#000", stroke_width=1)
+                svg.rect(x_of(base), y0 + 4, x_of(base + value) - x_of(base), row_height - 8, fills[s])
                 base += value
             svg.text(x_of(base) + 5, y0 + row_height / 2 + 4, write(base), size=11)
         else:
@@ -398,7 +415,6 @@ def _bars(svg: _Svg, categories, values, kind, top, fills, *, stacked=False) -> 
                 if value is None:
                     continue
                 y = y0 + 5 + bar * s
-                svg.add("rect", x=_r(left), y=_r(y), width=_r(x_of(value) - left), height=_r(bar), fill=fills[s],
-                        stroke="#000", stroke_width=1)
+                svg.rect(left, y, x_of(value) - left, bar, fills[s])
                 svg.text(x_of(value) + 5, y + bar / 2 + 4, write(value), size=11)
     return bottom + 28
