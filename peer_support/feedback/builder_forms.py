@@ -1,14 +1,14 @@
 """Forms of the feedback-form builder: a form's settings and one question."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from peer_support.errors import DomainError
 from peer_support.feedback import forms_services as services
 from peer_support.feedback.labels import (AUDIENCE_LABELS, CHARACTERISTIC_LABELS, KIND_LABELS, PRIVACY_LABELS,
                                           TRIGGER_LABELS)
-from peer_support.forms import choices, optional_int, stripped
+from peer_support.forms import SelectField, choices, optional_int, stripped
 
 
 class FormSettingsForm(FlaskForm):
