@@ -130,6 +130,11 @@ def tenths_writer(locale: Locale | None = None, *, scale: int = 0) -> Callable[[
         if signs is None or type(value) not in (int, float, Decimal) or not math.isfinite(value):
             return numbers.format_decimal(Decimal(str(value)).scaleb(scale) if scale else value, format="#,##0.#",
                                           locale=locale)
+        if not scale and (type(value) is int or type(value) is float and value.is_integer() and 0 < abs(value) < 1e15):
+            # A whole number (most hours and days) has no tenth to round: written as integer_writer writes it.
+            whole = int(value)
+            text = f"{abs(whole):,}".translate(separators)
+            return signs[2] + text if whole < 0 else text
         tenths = Decimal(str(value)).scaleb(scale).quantize(_TENTH, rounding=ROUND_HALF_EVEN)
         text = f"{abs(tenths):,f}".removesuffix(".0").translate(separators)
         return signs[2] + text if tenths.is_signed() else text

@@ -23,7 +23,7 @@ from peer_support.extensions import db
 from peer_support.forms import choices
 from peer_support.peers.services import get_profile, profile_of
 from peer_support.reports import blueprint, registry
-from peer_support.reports.charts import chartable, format_value, render_chart, table_cells
+from peer_support.reports.charts import chartable, format_value, render_chart, table_body
 from peer_support.reports.csv import table_csv
 from peer_support.reports.forms import DashboardFilterForm, WorkerChoiceForm, YearlyReportForm, default_period
 from peer_support.reports.tables import Filters
@@ -36,7 +36,7 @@ from peer_support.units.services import unit_choices
 @blueprint.context_processor
 def _chart_helpers():
     return {"render_chart": render_chart, "chartable": chartable, "format_value": format_value,
-            "table_cells": table_cells}
+            "table_body": table_body}
 
 
 def _unit_choices(form_field) -> None:

@@ -65,16 +65,22 @@ def _percent_text(value: float | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.#") + " %"
 
 
-def _active_workers(filters: Filters) -> list[tuple[int, str]]:
-    """(profile id, name) of the peer workers whose profile is active, in the unit and the chosen worker."""
-    query = (sa.select(PeerProfile.id, Account.name).join(Account, Account.id == PeerProfile.account_id)
-             .where(PeerProfile.status == "active").order_by(Account.name, PeerProfile.id))
+def _active_worker_ids(filters: Filters) -> sa.Select:
+    """SQL: the ids of the peer workers whose profile is active, in the unit and the chosen worker."""
+    query = sa.select(PeerProfile.id).where(PeerProfile.status == "active")
     if filters.unit_id is not None:
-        query = query.where(sa.exists().where(account_unit.c.account_id == Account.id,
+        query = query.where(sa.exists().where(account_unit.c.account_id == PeerProfile.account_id,
                                               account_unit.c.unit_id == filters.unit_id))
     if filters.peer_profile_id is not None:
         query = query.where(PeerProfile.id == filters.peer_profile_id)
-    return [(profile_id, name) for profile_id, name in db.session.execute(query)]
+    return query
+
+
+def _active_workers(filters: Filters) -> list[tuple[int, str]]:
+    """(profile id, name) of the peer workers of _active_worker_ids, by name."""
+    return [(profile_id, name) for profile_id, name in db.session.execute(
+        sa.select(PeerProfile.id, Account.name).join(Account, Account.id == PeerProfile.account_id)
+        .where(PeerProfile.id.in_(_active_worker_ids(filters))).order_by(Account.name, PeerProfile.id))]
 
 
 # --- Nudges by rule ---------------------------------------------------------------------------------
@@ -127,8 +133,10 @@ def supervision_compliance(filters: Filters) -> Table:
     up to date against the programme's interval, and the days overdue (supervision/services.supervision_status)."""
     _period(filters)
     as_of = filters.ends_on
-    workers = _active_workers(filters)
-    statuses = supervision_status([profile_id for profile_id, _name in workers], as_of)
+    # The statuses of the same workers, chosen in SQL (not as a list of ids); one activated between the two
+    # statements (PostgreSQL) shows at the next view.
+    statuses = supervision_status(_active_worker_ids(filters), as_of)
+    workers = [(profile_id, name) for profile_id, name in _active_workers(filters) if profile_id in statuses]
     overdue, up_to_date = gettext("Overdue"), gettext("Up to date")
     rows = []
     for profile_id, name in workers:
@@ -174,11 +182,11 @@ def training_compliance(filters: Filters) -> Table:
     required, initial qualification, renewable trainings to renew or expired (training/status.training_status)."""
     _period(filters)
     as_of = filters.ends_on
-    workers = _active_workers(filters)
     required = db.session.scalar(sa.select(ProgrammeRequirements.ongoing_training_hours_per_year)
                                  .where(ProgrammeRequirements.id == 1))
     required = DEFAULT_REQUIRED_HOURS if required is None else required
-    statuses = training_status([profile_id for profile_id, _name in workers], as_of.year, as_of)
+    statuses = training_status(_active_worker_ids(filters), as_of.year, as_of)  # as supervision_compliance's
+    workers = [(profile_id, name) for profile_id, name in _active_workers(filters) if profile_id in statuses]
     yes, no = gettext("Yes"), gettext("No")
     rows = []
     for profile_id, name in workers:

@@ -142,17 +142,20 @@ class SupervisionStatus:
     overdue: bool
 
 
-def supervision_status(profile_ids: Iterable[int], today: date) -> dict[int, SupervisionStatus]:
-    """For each worker: the (local) date of the last session attended up to today and whether
-    supervision is overdue, in one aggregate query whatever the number of workers.
+def supervision_status(profile_ids: Iterable[int] | sa.Select, today: date) -> dict[int, SupervisionStatus]:
+    """For each worker (ids, or a SELECT of them): the (local) date of the last session attended up to today and
+    whether supervision is overdue, in one aggregate query whatever the number of workers.
 
     Never supervised counts as overdue once the profile is older than the interval."""
     # Imported here: the training package imports its views, which may import this module.
     from peer_support.training.models import ProgrammeRequirements
 
-    ids = sorted(set(profile_ids))
-    if not ids:
-        return {}
+    if isinstance(profile_ids, sa.Select):
+        ids = profile_ids
+    else:
+        ids = sorted(set(profile_ids))
+        if not ids:
+            return {}
     interval = (sa.select(ProgrammeRequirements.supervision_interval_weeks)
                 .where(ProgrammeRequirements.id == 1).scalar_subquery())
     # Sessions recorded ahead of time (later than today) do not count yet.

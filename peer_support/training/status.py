@@ -106,10 +106,14 @@ class TrainingStatus:
 
 
 def training_status(profile_ids, year: int, today: date) -> dict[int, TrainingStatus]:
-    """The training status of several workers at once, in one SQL query (for rosters)."""
-    ids = sorted({int(profile_id) for profile_id in profile_ids})
-    if not ids:
-        return {}
+    """The training status of several workers at once, in one SQL query (for rosters). `profile_ids` are ids,
+    or a SELECT of them (a list of hundreds, written four times in the query, cost more than the query itself)."""
+    if isinstance(profile_ids, sa.Select):
+        ids = profile_ids
+    else:
+        ids = sorted({int(profile_id) for profile_id in profile_ids})
+        if not ids:
+            return {}
     record, programme = TrainingRecord, TrainingProgramme
     completed = record.status == "completed"
     on_day = sa.literal(today, sa.Date())
