@@ -53,25 +53,14 @@ def value_formatter(kind: str) -> Callable[[object], str]:
         def write(value):
             return before + write_share(value / 100) + after
     elif kind == "month":
-        write = _memoized(lambda value: format_local_date(_month(value), "MMM yyyy"))
+        def write(value):
+            return format_local_date(_month(value), "MMM yyyy")
     elif kind == "date":
-        # A table's dates repeat (a group session's day, the day supervision falls due): each is written once.
-        write = _memoized(lambda value: format_local_date(value, "medium"))
+        def write(value):
+            return format_local_date(value, "medium")
     else:
         write = str
     return lambda value: "—" if value is None else write(value)
-
-
-def _memoized(write: Callable[[object], str]) -> Callable[[object], str]:
-    """`write`, each value written once (for one table or chart: the request's language cannot change)."""
-    written: dict = {}
-
-    def write_once(value) -> str:
-        text = written.get(value)
-        if text is None:
-            text = written[value] = write(value)
-        return text
-    return write_once
 
 
 def format_value(value, kind: str) -> str:
