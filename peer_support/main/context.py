@@ -1,7 +1,9 @@
 """What every template can use: navigation by role, access predicates, languages."""
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Callable
+
+from flask import request, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -56,11 +58,26 @@ def _navigation():
     return [(endpoint, label, endpoint == current) for endpoint, label in allowed]
 
 
+# A number no id reaches, built into a URL where each row's id goes (url_for_each).
+_ID_MARKER = 987_654_321_987_654_321
+
+
+def url_for_each(endpoint: str, key: str, **values) -> Callable[[int], str]:
+    """url_for(endpoint, key=<id>, **values) for each row of a list, the URL built once: the caseload and the
+    roster link every row (a routing build per row was a tenth of the caseload page)."""
+    before, marker, after = url_for(endpoint, **{key: _ID_MARKER}, **values).partition(str(_ID_MARKER))
+    if not marker:
+        raise ValueError(f"{endpoint}'s URL does not hold its {key}")
+    return lambda row_id: f"{before}{int(row_id)}{after}"
+
+
 def _can(name: str, *args) -> bool:
     return bool(permissions.template_predicates()[name](current_user, *args))
 
 
 def register_context(app) -> None:
+    app.add_template_global(url_for_each)
+
     @app.context_processor
     def inject():
         return {
