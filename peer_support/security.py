@@ -32,11 +32,10 @@ _ALLOWED_BEFORE_SECOND_FACTOR = {"auth.two_factor_status", "auth.two_factor_star
 
 def _must_enrol_second_factor(account) -> bool:
     from peer_support.auth.two_factor import PROFESSIONAL_ROLES
-    from peer_support.privacy.settings import current_settings
+    from peer_support.privacy.settings import two_factor_required
 
     # The cheap checks first: the setting is read only for professionals without a second factor.
-    return (account.role in PROFESSIONAL_ROLES and account.totp_enabled_at is None
-            and current_settings().two_factor_required)
+    return account.role in PROFESSIONAL_ROLES and account.totp_enabled_at is None and two_factor_required()
 
 
 @login_manager.user_loader

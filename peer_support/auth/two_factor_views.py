@@ -9,20 +9,16 @@ from peer_support.db import utcnow
 from peer_support.errors import DomainError
 from peer_support.extensions import db
 from peer_support.forms import ConfirmForm, show_form_error
-from peer_support.privacy.settings import current_settings
+from peer_support.privacy.settings import two_factor_required
 from peer_support.security import client_ip
-
-
-def _required() -> bool:
-    return current_settings().two_factor_required
 
 
 def _status_page(codes_form=None, off_form=None, status=200):
     account = current_user
-    required = _required() and account.role in two_factor.PROFESSIONAL_ROLES
+    required = two_factor_required() and account.role in two_factor.PROFESSIONAL_ROLES
     return render_template(
         "auth/two_factor.html", enabled=two_factor.is_enabled(account), required=required,
-        must_enrol=two_factor.must_enrol(account, required=_required()),
+        must_enrol=two_factor.must_enrol(account, required=two_factor_required()),
         codes_left=two_factor.unused_recovery_codes(account) if two_factor.is_enabled(account) else 0,
         codes_form=codes_form or PasswordCheckForm(formdata=None, prefix="codes"),
         off_form=off_form or PasswordCheckForm(formdata=None, prefix="off"), confirm=ConfirmForm(),
@@ -91,7 +87,8 @@ def two_factor_off():
     form = PasswordCheckForm(prefix="off")
     if form.validate():
         try:
-            two_factor.turn_off(current_user, form.password.data, required=_required(), ip=client_ip(), now=utcnow())
+            two_factor.turn_off(current_user, form.password.data, required=two_factor_required(), ip=client_ip(),
+                                now=utcnow())
         except DomainError as error:
             db.session.commit()
             show_form_error(form, error)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from peer_support.audit.services import record
@@ -18,6 +19,16 @@ def current_settings() -> DataProtectionSettings:
     """The saved settings, or the defaults (not added to the session) while none are saved."""
     saved = db.session.get(DataProtectionSettings, 1)
     return saved if saved is not None else DataProtectionSettings(id=1, two_factor_required=False, retention_years=5)
+
+
+# Read on every request of a professional without a second factor (security._must_enrol_second_factor): the one
+# value, from a statement built once, rather than the row as an entity.
+_TWO_FACTOR_REQUIRED = sa.select(DataProtectionSettings.two_factor_required).where(DataProtectionSettings.id == 1)
+
+
+def two_factor_required() -> bool:
+    """Whether the programme requires a second factor of its professionals (False while nothing is saved)."""
+    return bool(db.session.scalar(_TWO_FACTOR_REQUIRED))
 
 
 def _as_dict(settings: DataProtectionSettings) -> dict:
