@@ -133,6 +133,9 @@ def describe(violations: list[dict]) -> str:
 
 
 def assert_accessible(page, what: str):
+    # axe-core judges the page as drawn: after a click, wait until its stylesheets are in (on a busy machine
+    # Bootstrap's came half a second after the new page, and axe measured unstyled 20-pixel links).
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     if violations:
         raise AssertionError(f"axe-core found {len(violations)} accessibility violation(s) on {what} "
