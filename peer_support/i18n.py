@@ -80,6 +80,24 @@ def format_local_datetime(value: datetime, fmt: str = "medium") -> str:
     return _datetime_text(value, fmt, request_timezone(), request_locale())
 
 
+def date_writer(fmt: str = "medium") -> Callable[[date | datetime], str]:
+    """format_local_date for the many dates of one table, the request's language and time zone looked up once."""
+    locale, tzinfo = request_locale(), request_timezone()
+
+    def write(value: date | datetime) -> str:
+        if isinstance(value, datetime):
+            value = value.astimezone(tzinfo).date()
+        return _date_text(value, fmt, locale)
+    return write
+
+
+def datetime_writer(fmt: str = "medium") -> Callable[[datetime], str]:
+    """format_local_datetime for the many instants of one table, the request's language and time zone looked up
+    once."""
+    locale, tzinfo = request_locale(), request_timezone()
+    return lambda value: _datetime_text(value, fmt, tzinfo, locale)
+
+
 # A day's or an instant's text depends on nothing else than these arguments, and the same ones come back all day
 # (a caseload's last meetings, a week's appointments): Babel writes each once per process, in 4 096 of each.
 @functools.lru_cache(maxsize=4096)

@@ -211,11 +211,14 @@ def test_translations_follow_the_locale_within_a_request(app):
 @pytest.mark.parametrize("language", LOCALES)
 def test_date_filters_write_what_flask_babel_writes(app, language):
     """The templates' date and datetime filters (peer_support.i18n.format_local_date/_datetime, Babel without
-    Flask-Babel's lookups) give Flask-Babel's own text: the site's time zone, around both daylight saving
-    changes and midnight, every named format and a pattern, in each language, and under force_locale."""
+    Flask-Babel's lookups) and the writers of a table's many dates (date_writer, datetime_writer) give
+    Flask-Babel's own text: the site's time zone, around both daylight saving changes and midnight, every named
+    format and a pattern, in each language, and under force_locale."""
     from datetime import date, datetime, timezone
 
     from flask_babel import force_locale, format_date, format_datetime
+
+    from peer_support.i18n import date_writer, datetime_writer
 
     instants = [datetime(2026, 3, 29, 0, 59, tzinfo=timezone.utc), datetime(2026, 3, 29, 1, 0, tzinfo=timezone.utc),
                 datetime(2026, 10, 24, 22, 30, tzinfo=timezone.utc), datetime(2026, 10, 25, 1, 30, tzinfo=timezone.utc),
@@ -227,10 +230,14 @@ def test_date_filters_write_what_flask_babel_writes(app, language):
         for other in [*LOCALES, *LOCALES]:
             with force_locale(other):
                 for fmt in ("short", "medium", "long", "full", "EEEE d MMMM y"):
+                    write_date, write_datetime = date_writer(fmt), datetime_writer(fmt)
                     for instant in instants:
                         assert date_filter(instant, fmt) == format_date(instant, fmt), (other, fmt, instant)
                         assert datetime_filter(instant, fmt) == format_datetime(instant, fmt), (other, fmt, instant)
+                        assert write_date(instant) == format_date(instant, fmt), (other, fmt, instant)
+                        assert write_datetime(instant) == format_datetime(instant, fmt), (other, fmt, instant)
                     assert date_filter(date(2026, 2, 1), fmt) == format_date(date(2026, 2, 1), fmt)
+                    assert write_date(date(2026, 2, 1)) == format_date(date(2026, 2, 1), fmt)
                 for instant in instants:
                     assert datetime_filter(instant, "d MMM HH:mm") == format_datetime(instant, "d MMM HH:mm")
         # The last instant is already the new year in Paris: the day is the site's, not UTC's.

@@ -5,14 +5,12 @@ from flask_login import current_user
 from peer_support import permissions
 from peer_support.caseload import blueprint, services
 from peer_support.caseload.forms import CaseloadFilterForm
+from peer_support.caseload.table import table_rows
 from peer_support.db import utcnow
 from peer_support.extensions import db
 from peer_support.forms import choices
-from peer_support.i18n import translated
 from peer_support.peers.services import get_profile, profile_of
-from peer_support.people.labels import CONTACT_CHANNEL_LABELS, FOLLOW_UP_LABELS
 from peer_support.security import client_ip
-from peer_support.triage.labels import STATUS_LABELS
 
 
 @blueprint.get("/")
@@ -39,9 +37,8 @@ def index():
         services.record_view(current_user, profile.id, ip=client_ip(), now=now)
     elif profile is not None:
         abort(404)
-    html = render_template("caseload/index.html", filters=filters, profile=profile, page=page, now=now,
-                           coordinator=coordinator, status_labels=translated(STATUS_LABELS),
-                           contact_channel_labels=translated(CONTACT_CHANNEL_LABELS),
-                           follow_up_labels=translated(FOLLOW_UP_LABELS))
+    html = render_template("caseload/index.html", filters=filters, profile=profile, page=page,
+                           rows=table_rows(page.items, now=now, actions=not coordinator) if page else "",
+                           coordinator=coordinator)
     db.session.commit()  # after rendering: the commit expires what the page shows
     return html

@@ -160,3 +160,29 @@ def test_the_view_is_audited_once_the_page_is_rendered(client, worker, accompany
 def test_bad_query_strings_never_fail(client, signed_in, worker, query):
     signed_in("coordinator")
     assert client.get(f"/caseload/?{query}").status_code in (200, 404)
+
+
+def test_each_row_escapes_what_people_typed_and_links_the_worker_to_the_person(client, signed_in, worker, accompany):
+    """The rows are written by caseload/table.py, not by the template: a name, a code or a contact detail is
+    escaped like any template value, the contact detail shown is the one of the chosen channel, the worker's four
+    links name the person for screen readers, and the coordinator, who does not accompany them, has no links."""
+    hostile = accompany(worker, name='<script>alert("x")</script> & Cie', channel="phone", phone="<b>06</b>")
+    emailed = accompany(worker, name="Basile", channel="email", status="accepted", accepted_at=utcnow())
+    emailed.email = "basile&co@example.org"
+    from peer_support.extensions import db
+    db.session.commit()
+    _sign_in_worker(client, worker)
+
+    html = client.get("/caseload/").get_data(as_text=True)
+
+    assert "<script>alert" not in html and "<b>06</b>" not in html
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; Cie" in html
+    assert "&lt;b&gt;06&lt;/b&gt;" in html and "basile&amp;co@example.org" in html
+    assert f"/meetings/quick-log?person={hostile.id}" in html and f"/meetings/new?person={emailed.id}" in html
+    assert '<span class="visually-hidden"> — Basile</span>' in html
+    assert "accepted 0 days ago" in html
+
+    signed_in("coordinator", locale="fr")
+    page = client.get(f"/caseload/?worker={worker.id}").get_data(as_text=True)
+    assert "&lt;script&gt;" in page and "Basile" in page
+    assert "quick-log?person=" not in page and "Aucune rencontre pour l'instant" in page
