@@ -359,7 +359,7 @@ def served_section(served: dict) -> list[str]:
     flag = "" if served["ratio"] >= 0.25 else " ⚠"
     lines += ["", f"Throughput, same gunicorn in the same run, {served['clients']} concurrent clients for "
               f"{served['seconds']} s each, in {served['rounds']} turns taken by the two pages: a constant page "
-              "rendered by Jinja (no sign-in check, no database) "
+              "rendered by Jinja, requested without a session cookie (no sign-in, no database) "
               f"{served['constant']:.0f} requests/s; the busiest worker's caseload {served['caseload']:.0f} "
               f"requests/s; **ratio {served['ratio']:.2f}**{flag} (target ≥ 0.25); {served['failures']} "
               "responses other than 200."]
