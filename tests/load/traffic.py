@@ -176,7 +176,12 @@ class Browser:
                 page = Page(response.status, path, text=response.read().decode("utf-8", "replace"))
         except HTTPError as answer:  # 3xx (not followed), 4xx, 5xx: an answer all the same
             with answer:
-                text = answer.read().decode("utf-8", "replace")
+                try:
+                    text = answer.read().decode("utf-8", "replace")
+                except (HTTPException, OSError):
+                    # Its status came, its body was cut (the fault tests kill the worker that was sending it):
+                    # still the server's answer, and the client goes on (the exception ended its thread).
+                    text = ""
             page = Page(answer.code, path, location=urlsplit(answer.headers.get("Location") or "").path, text=text)
         except (HTTPException, OSError) as error:  # refused, reset, timed out (URLError is an OSError)
             page = Page(None, path, error=type(getattr(error, "reason", error)).__name__)
