@@ -38,7 +38,7 @@ def index():
     elif profile is not None:
         abort(404)
     html = render_template("caseload/index.html", filters=filters, profile=profile, page=page,
-                           rows=table_rows(page.items, now=now, actions=not coordinator) if page else "",
+                           rows=table_rows(page.items, now=now, actions=not coordinator) if page is not None else "",
                            coordinator=coordinator)
     db.session.commit()  # after rendering: the commit expires what the page shows
     return html
