@@ -8,7 +8,8 @@ Where the data lives:
   version, seed, migration revision, the instant the data is "as of", row counts, generation time).
 - PostgreSQL, when DATABASE_URL points to one: the tables of that database (which must exist), with
   bench/data/large-postgresql-<database>.json describing them.
-bench/data/ is not versioned (.gitignore).
+bench/data/ is not versioned (.gitignore). BENCH_DATA_DIR names another folder (the suite's run of the bench
+at a small scale, tests/test_bench.py, works in a temporary one).
 
 This module holds what both steps share: where the data is, its description, and the application
 configured for a local measurement.
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 
 from peer_support import config as settings
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = Path(os.environ.get("BENCH_DATA_DIR") or Path(__file__).resolve().parent / "data")
 # Raise it whenever the generator changes what it produces: older data sets are then regenerated.
 GENERATOR_VERSION = 2
 SEED = 2019

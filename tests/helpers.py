@@ -68,3 +68,22 @@ def outbox_messages(app) -> list:
     if not folder.exists():
         return []
     return [message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]
+
+
+def scratch_postgres(url: str, suffix: str):
+    """Create an empty database beside the PostgreSQL database `url` names (<its name>_<suffix>); returns its URL
+    and a callable that drops it."""
+    suite_url = sa.engine.make_url(url)
+    scratch = f"{suite_url.database}_{suffix}"
+    maintenance = sa.create_engine(suite_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with maintenance.connect() as connection:
+        # Left over by an interrupted run: start from nothing.
+        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        connection.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
+
+    def drop():
+        with maintenance.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+        maintenance.dispose()
+
+    return suite_url.set(database=scratch).render_as_string(hide_password=False), drop

@@ -28,26 +28,9 @@ from pytest_alembic.tests import (  # noqa: F401  (collected and run here)
 
 from peer_support import create_app
 from tests.conftest import TEST_CONFIG, _database_url, _is_postgres
+from tests.helpers import scratch_postgres
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-
-
-def _scratch_postgres(url: str):
-    """Create an empty database beside DATABASE_URL's; returns its URL and a callable that drops it."""
-    suite_url = sa.engine.make_url(url)
-    scratch = f"{suite_url.database}_alembic"
-    maintenance = sa.create_engine(suite_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with maintenance.connect() as connection:
-        # Left over by an interrupted run: start from nothing.
-        connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        connection.exec_driver_sql(f'CREATE DATABASE "{scratch}"')
-
-    def drop():
-        with maintenance.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
-        maintenance.dispose()
-
-    return suite_url.set(database=scratch).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture
@@ -55,7 +38,7 @@ def alembic_engine(tmp_path):
     """An engine on an empty scratch database of the engine the suite runs on."""
     url = _database_url()
     if _is_postgres(url):
-        scratch_url, drop = _scratch_postgres(url)
+        scratch_url, drop = scratch_postgres(url, "alembic")
     else:
         scratch_url, drop = f"sqlite:///{tmp_path / 'alembic.sqlite3'}", None
     engine = sa.create_engine(scratch_url)
