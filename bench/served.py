@@ -37,7 +37,7 @@ WORKERS = 4
 CLIENTS = 8
 # Seconds of load per page (BENCH_THROUGHPUT_SECONDS shortens it for the suite's run of the bench at small scale).
 THROUGHPUT_SECONDS = float(os.environ.get("BENCH_THROUGHPUT_SECONDS") or 10)
-ROUNDS = 5  # the constant page and the caseload take turns, 2 s each, five times
+ROUNDS = 5  # the pages take turns, each for THROUGHPUT_SECONDS / ROUNDS (2 s), five times
 REQUESTS = 30
 CONSTANT_PAGE = ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head>"
                  "<body><main><h1>{{ title }}</h1><p>A constant page for the benchmark.</p></main></body></html>")
